@@ -1,0 +1,79 @@
+# nlpcourse: `make lab` to learn, `make test` to prove. The first target run creates .venv.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+CHAPTERS := $(notdir $(wildcard solutions/[0-9][0-9]_*))
+
+# Course-local configuration: nothing in the user's home changes what the course does.
+export PATH := $(BIN):$(PATH)
+export JUPYTER_CONFIG_DIR := $(CURDIR)/.jupyter
+export JUPYTERLAB_SETTINGS_DIR := $(CURDIR)/.jupyter/lab/user-settings
+export JUPYTERLAB_WORKSPACES_DIR := $(CURDIR)/.jupyter/lab/workspaces
+export IPYTHONDIR := $(CURDIR)/.ipython
+export MPLCONFIGDIR := $(CURDIR)/.cache/matplotlib
+export NLPCOURSE_DATA := $(CURDIR)/.cache/nlpcourse
+# Offline by default: models and datasets come from installed packages and local generators.
+export HF_HUB_OFFLINE := 1
+export HF_DATASETS_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export HF_HUB_DISABLE_TELEMETRY := 1
+export PYDEVD_DISABLE_FILE_VALIDATION := 1
+
+.PHONY: help install lab test test-fast lint course release grade slides bench clean
+
+help:
+	@echo "make lab       open JupyterLab on notebooks/ (creates .venv on first use)"
+	@echo "make test      run the whole test suite (units, notebooks, grading, browser)"
+	@echo "make course    run every solutions/ notebook in full mode into build/executed/"
+	@echo "make release   regenerate notebooks/ from solutions/ with nbgrader"
+	@echo "make grade CHAPTER=05_attention SUBMISSIONS=path   autograde a class"
+	@echo "make slides CHAPTER=05_attention   export a chapter as reveal.js slides"
+	@echo "make bench     run the benchmarks against their peers"
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(VENV)/bin/python -m pip install --quiet -e '.[dev]'
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+lab: $(STAMP)
+	jupyter lab --notebook-dir=notebooks --ServerApp.root_dir=notebooks
+
+test: $(STAMP)
+	python -m pytest -ra
+
+test-fast: $(STAMP)
+	python -m pytest -ra -m "not slow and not browser"
+
+lint: $(STAMP)
+	ruff check nlpcourse tests benchmarks
+
+course: $(STAMP)
+	nlpcourse course $(CHAPTERS)
+
+release: $(STAMP)
+	@for chapter in $(CHAPTERS); do \
+		nbgrader generate_assignment "$$chapter" --force --log-level=WARN || exit 1; \
+	done
+	@echo "released: $(CHAPTERS)"
+
+grade: $(STAMP)
+	@test -n "$(CHAPTER)" -a -n "$(SUBMISSIONS)" || { echo "usage: make grade CHAPTER=05_attention SUBMISSIONS=folder-or-zip"; exit 2; }
+	nlpcourse grade $(CHAPTER) $(SUBMISSIONS)
+
+slides: $(STAMP)
+	@test -n "$(CHAPTER)" || { echo "usage: make slides CHAPTER=05_attention"; exit 2; }
+	nlpcourse slides $(CHAPTER)
+
+bench: $(STAMP)
+	@for script in benchmarks/*.py; do echo "== $$script"; python "$$script" || exit 1; done
+
+clean:
+	rm -rf build .pytest_cache .ruff_cache gradebook.db

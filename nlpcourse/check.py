@@ -1,0 +1,159 @@
+"""Exercise checks that say what was expected and what came back.
+
+Test cells in the notebooks call these functions instead of bare ``assert``: a failed check raises
+:class:`CheckFailed` (an ``AssertionError``, so nbgrader scores it as a failure) whose message names
+the exercise, the expected type/shape/dtype/value and what the student's code returned. Values are
+compared only after the type is verified and tensors are stripped of any subclass, so an object
+cannot pass by claiming to be equal to the answer.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import torch
+
+__all__ = [
+    "CheckFailed",
+    "check_tensor",
+    "check_scalar",
+    "check_equal",
+    "check_true",
+    "check_raises",
+    "passed",
+]
+
+
+class CheckFailed(AssertionError):
+    """A check found a wrong answer; the message says what was expected and what came back."""
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, torch.Tensor):
+        return f"a tensor of shape {tuple(value.shape)} and dtype {value.dtype}"
+    if isinstance(value, np.ndarray):
+        return f"a NumPy array of shape {value.shape} and dtype {value.dtype}"
+    text = repr(value)
+    if len(text) > 80:
+        text = text[:77] + "..."
+    return f"{type(value).__name__} {text}"
+
+
+def _fail(name: str, message: str, hint: str | None = None) -> None:
+    text = f"{name}: {message}"
+    if hint:
+        text += f"\n  hint: {hint}"
+    raise CheckFailed(text)
+
+
+def check_tensor(
+    name: str,
+    got: Any,
+    expected: torch.Tensor,
+    *,
+    atol: float = 1e-5,
+    rtol: float = 1e-4,
+    check_dtype: bool = True,
+    hint: str | None = None,
+) -> None:
+    """Check that ``got`` is a tensor with ``expected``'s shape, dtype and values.
+
+    Raises :class:`CheckFailed` naming the first difference: type, shape, dtype, NaNs, or the first
+    element outside ``atol + rtol * |expected|`` with both values.
+    """
+    if not isinstance(got, torch.Tensor):
+        _fail(name, f"expected a torch.Tensor of shape {tuple(expected.shape)}, got {_describe(got)}",
+              hint)
+    got = got.detach().as_subclass(torch.Tensor)
+    expected = expected.detach().as_subclass(torch.Tensor)
+    if tuple(got.shape) != tuple(expected.shape):
+        _fail(name, f"expected shape {tuple(expected.shape)}, got shape {tuple(got.shape)}", hint)
+    if check_dtype and got.dtype != expected.dtype:
+        _fail(name, f"expected dtype {expected.dtype}, got dtype {got.dtype}", hint)
+    if got.is_floating_point() or expected.is_floating_point():
+        g, e = got.double(), expected.double()
+        if torch.isnan(g).any() and not torch.isnan(e).any():
+            index = tuple(int(i) for i in torch.nonzero(torch.isnan(g))[0])
+            _fail(name, f"got NaN at index {index}, expected {e[index].item():.6g}", hint)
+        bad = ~torch.isclose(g, e, atol=atol, rtol=rtol, equal_nan=True)
+    else:
+        g, e = got, expected
+        bad = g != e
+    if bad.any():
+        index = tuple(int(i) for i in torch.nonzero(bad)[0])
+        diff = (g - e).abs().max().item() if g.is_floating_point() else None
+        where = f"index {index}" if index else "the value"
+        message = (f"values differ at {where}: expected {e[index].item():.6g}, "
+                   f"got {g[index].item():.6g}; {int(bad.sum())} of {bad.numel()} elements differ")
+        if diff is not None:
+            message += f" (max abs difference {diff:.3g}, tolerance {atol:g} + {rtol:g}·|expected|)"
+        _fail(name, message, hint)
+
+
+def check_scalar(
+    name: str, got: Any, expected: float, *, atol: float = 1e-6, rtol: float = 1e-6,
+    hint: str | None = None,
+) -> None:
+    """Check a real number: a Python int/float, a NumPy scalar or a one-element tensor."""
+    if isinstance(got, torch.Tensor) and got.numel() == 1:
+        value = float(got.detach().as_subclass(torch.Tensor).item())
+    elif type(got) in (int, float) or isinstance(got, np.floating | np.integer):
+        value = float(got)
+    else:
+        _fail(name, f"expected a number close to {expected:.6g}, got {_describe(got)}", hint)
+    if math.isnan(value) or not math.isclose(value, expected, abs_tol=atol, rel_tol=rtol):
+        _fail(name, f"expected {expected:.6g}, got {value:.6g} (tolerance {atol:g} + {rtol:g}·|expected|)",
+              hint)
+
+
+def check_equal(name: str, got: Any, expected: Any, *, hint: str | None = None) -> None:
+    """Check exact equality of plain values (int, str, tuple, list, dict), type included."""
+    if type(got) is not type(expected):
+        _fail(name, f"expected {type(expected).__name__} {expected!r}, got {_describe(got)}", hint)
+    if isinstance(expected, Sequence) and not isinstance(expected, str) and len(got) != len(expected):
+        _fail(name, f"expected {len(expected)} items {expected!r}, got {len(got)} items {got!r}", hint)
+    if isinstance(expected, dict):
+        missing = [k for k in expected if k not in got]
+        if missing:
+            _fail(name, f"missing keys {missing!r}", hint)
+    if not _plain_equal(got, expected):
+        _fail(name, f"expected {expected!r}, got {got!r}", hint)
+
+
+def _plain_equal(a: Any, b: Any) -> bool:
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, list | tuple):
+        return len(a) == len(b) and all(_plain_equal(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(_plain_equal(a[k], b[k]) for k in a)
+    if isinstance(a, float):
+        return math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-12)
+    return bool(a == b) if isinstance(a, int | str | bool | bytes | type(None)) else a is b
+
+
+def check_true(name: str, condition: bool, message: str, *, hint: str | None = None) -> None:
+    """Fail with ``message`` unless ``condition`` is exactly True."""
+    if condition is not True and not (isinstance(condition, np.bool_ | torch.Tensor) and bool(condition)):
+        _fail(name, message, hint)
+
+
+def check_raises(
+    name: str, fn: Callable[[], Any], exception: type[BaseException], *, hint: str | None = None,
+) -> None:
+    """Check that calling ``fn()`` raises ``exception`` (e.g. a clear ``ValueError`` on bad input)."""
+    try:
+        result = fn()
+    except exception:
+        return
+    except Exception as error:  # noqa: BLE001 - the message reports what was raised instead
+        _fail(name, f"expected {exception.__name__}, got {type(error).__name__}: {error}", hint)
+    _fail(name, f"expected {exception.__name__}, but the call returned {_describe(result)}", hint)
+
+
+def passed(message: str) -> None:
+    """Print a one-line confirmation after a test cell's visible checks."""
+    print(f"✔ {message}")

@@ -1,0 +1,212 @@
+"""Every chapter notebook: runs in fast mode with all checks passing, is released in sync, gives no
+free points, and rejects plausible wrong answers with a worded message."""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+from conftest import CHAPTERS, ROOT
+from wrong_answers import WRONG_ANSWERS
+
+pytestmark = pytest.mark.slow
+
+MIN_AUTOGRADED = {"00_welcome": 3}  # the welcome chapter is small; every other chapter has >= 4
+
+
+def _grade_cells(nb, kind: str) -> list:
+    cells = []
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if kind == "autograded" and meta.get("grade") and cell.cell_type == "code":
+            cells.append(cell)
+        elif kind == "solution" and meta.get("solution") and cell.cell_type == "code":
+            cells.append(cell)
+        elif kind == "written" and meta.get("grade") and meta.get("solution") \
+                and cell.cell_type == "markdown":
+            cells.append(cell)
+    return cells
+
+
+def _source(chapter: str):
+    return nbformat.read(ROOT / "solutions" / chapter / f"{chapter}.ipynb", as_version=4)
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_source_notebook_conventions(chapter):
+    nb = _source(chapter)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    with_outputs = [i for i, c in enumerate(code) if c.outputs or c.execution_count]
+    assert not with_outputs, f"{chapter}: code cells {with_outputs} have outputs: strip them"
+    first = code[0]
+    assert "parameters" in first.metadata.get("tags", []), f"{chapter}: first code cell not tagged"
+    assert "FAST" in first.source and "SEED" in first.source, f"{chapter}: parameters lack FAST/SEED"
+    autograded = _grade_cells(nb, "autograded")
+    assert len(autograded) >= MIN_AUTOGRADED.get(chapter, 4), f"{chapter}: too few exercises"
+    if chapter != "00_welcome":
+        assert _grade_cells(nb, "written"), f"{chapter}: no written question"
+    for cell in autograded:
+        assert "### BEGIN HIDDEN TESTS" in cell.source, f"{cell.metadata.nbgrader.grade_id}: no hidden"
+        assert "assert " not in cell.source, (
+            f"{cell.metadata.nbgrader.grade_id}: use nlpcourse.check, not a bare assert")
+    slides = [c for c in nb.cells if c.metadata.get("slideshow", {}).get("slide_type") == "slide"]
+    assert len(slides) >= 3, f"{chapter}: mark sections as slides"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_fast_mode_runs_and_all_checks_pass(chapter, tmp_path):
+    """papermill runs the solution notebook (hidden checks included) without an error or stderr
+    output in a graded cell (nbgrader would score stderr as a failure)."""
+    from nlpcourse.course import run_chapter
+
+    run = run_chapter(chapter, fast=True, out_dir=tmp_path)
+    assert run.status == "ok", f"{chapter} failed in fast mode: {run.status}"
+    print(f"{chapter}: fast mode {run.seconds:.1f} s")
+    executed = nbformat.read(run.output, as_version=4)
+    for cell in _grade_cells(executed, "autograded"):
+        grade_id = cell.metadata.nbgrader.grade_id
+        stderr = [o for o in cell.outputs if o.output_type == "stream" and o.name == "stderr"]
+        assert not stderr, f"{grade_id} wrote to stderr: {stderr[0].text[:300]}"
+        text = "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")
+        assert "✔" in text, f"{grade_id} printed no confirmation: {text[:200]!r}"
+    widget_outputs = [
+        o for c in executed.cells if c.cell_type == "code" for o in c.outputs
+        if "application/vnd.jupyter.widget-view+json" in o.get("data", {})
+    ]
+    for output in widget_outputs:
+        assert "image/png" in output.data, "a widget without a static fallback picture"
+
+
+def _generate_release(tmp_path: Path, chapters: list[str]) -> Path:
+    course = tmp_path / "course"
+    course.mkdir()
+    shutil.copy(ROOT / "nbgrader_config.py", course)
+    for chapter in chapters:
+        shutil.copytree(ROOT / "solutions" / chapter, course / "solutions" / chapter,
+                        ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+        result = subprocess.run(
+            [sys.executable, "-m", "nbgrader", "generate_assignment", chapter, "--force"],
+            cwd=course, capture_output=True, text=True, timeout=300,
+        )
+        assert result.returncode == 0, result.stderr[-3000:]
+    return course / "notebooks"
+
+
+def test_release_is_in_sync(tmp_path):
+    """notebooks/ equals what `nbgrader generate_assignment` produces from solutions/ now."""
+    fresh = _generate_release(tmp_path, CHAPTERS)
+    committed = ROOT / "notebooks"
+    fresh_files = sorted(p.relative_to(fresh) for p in fresh.rglob("*") if p.is_file())
+    committed_files = sorted(
+        p.relative_to(committed) for p in committed.rglob("*")
+        if p.is_file() and ".ipynb_checkpoints" not in p.parts
+    )
+    assert fresh_files == committed_files, "notebooks/ has other files than a release: make release"
+    for rel in fresh_files:
+        a, b = fresh / rel, committed / rel
+        if rel.suffix == ".ipynb":
+            assert json.loads(a.read_text()) == json.loads(b.read_text()), (
+                f"notebooks/{rel} is stale: run `make release` and commit")
+        else:
+            assert a.read_bytes() == b.read_bytes(), f"notebooks/{rel} is stale: make release"
+
+
+def _validate(path: Path, invert: bool = False) -> str:
+    """nbgrader validate's output: its exit code is 0 even when checks fail, so read the text."""
+    command = [sys.executable, "-m", "nbgrader", "validate", str(path)]
+    if invert:
+        command.append("--invert")
+    result = subprocess.run(command, capture_output=True, text=True, timeout=600, cwd=ROOT)
+    return result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_release_gives_no_free_points(chapter):
+    """Every check cell fails on the student release, as `nbgrader validate --invert` sees it."""
+    release = ROOT / "notebooks" / chapter / f"{chapter}.ipynb"
+    output = _validate(release, invert=True)
+    assert "Success! The notebook does not pass any tests." in output, output[-3000:]
+    nb = nbformat.read(release, as_version=4)
+    for cell in _grade_cells(nb, "autograded"):
+        assert "BEGIN HIDDEN TESTS" not in cell.source, "hidden tests leaked into the release"
+    for cell in _grade_cells(nb, "solution"):
+        assert "BEGIN SOLUTION" not in cell.source, "a solution leaked into the release"
+
+
+# --- wrong answers -------------------------------------------------------------------------------
+
+class Kernel:
+    """A Python kernel driven cell by cell, reporting (status, error name, error text)."""
+
+    def __init__(self, cwd: Path) -> None:
+        from jupyter_client.manager import start_new_kernel
+
+        env = dict(os.environ, NLPCOURSE_FAST="1")
+        self.km, self.kc = start_new_kernel(kernel_name="python3", cwd=str(cwd), env=env)
+
+    def run(self, code: str, timeout: float = 300) -> tuple[str, str, str]:
+        msg_id = self.kc.execute(code)
+        deadline = time.monotonic() + timeout
+        ename, text = "", []
+        while True:
+            try:
+                msg = self.kc.get_iopub_msg(timeout=max(0.1, deadline - time.monotonic()))
+            except queue.Empty as error:
+                raise TimeoutError(f"cell did not finish in {timeout} s:\n{code[:300]}") from error
+            if msg["parent_header"].get("msg_id") != msg_id:
+                continue
+            kind, content = msg["msg_type"], msg["content"]
+            if kind == "error":
+                ename = content["ename"]
+                text.append(f"{content['ename']}: {content['evalue']}")
+            elif kind == "stream":
+                text.append(content["text"])
+            elif kind == "status" and content["execution_state"] == "idle":
+                break
+        return ("error" if ename else "ok"), ename, "".join(text)
+
+    def close(self) -> None:
+        self.kc.stop_channels()
+        self.km.shutdown_kernel(now=True)
+
+
+@pytest.mark.parametrize("chapter", [c for c in CHAPTERS if c in WRONG_ANSWERS])
+def test_checks_reject_wrong_answers(chapter):
+    """Each exercise's check cell (hidden part included) fails, with a CheckFailed message, for
+    every plausible wrong answer listed in wrong_answers.py, and passes again for the solution."""
+    nb = _source(chapter)
+    wrong = WRONG_ANSWERS[chapter]
+    solution_ids = {c.metadata.nbgrader.grade_id for c in _grade_cells(nb, "solution")}
+    assert set(wrong) == solution_ids, (
+        f"{chapter}: wrong answers missing for {sorted(solution_ids - set(wrong))}")
+    kernel = Kernel(ROOT / "solutions" / chapter)
+    failures = []
+    try:
+        cells = [c for c in nb.cells if c.cell_type == "code"]
+        for index, cell in enumerate(cells):
+            meta = cell.metadata.get("nbgrader", {})
+            if meta.get("solution"):
+                check = cells[index + 1]
+                assert check.metadata.get("nbgrader", {}).get("grade"), "check must follow answer"
+                for attempt in wrong[meta["grade_id"]]:
+                    status, _, _ = kernel.run(attempt)
+                    assert status == "ok", f"wrong answer does not even define: {attempt}"
+                    status, ename, text = kernel.run(check.source)
+                    if ename != "CheckFailed":
+                        failures.append(f"{meta['grade_id']}: {ename or 'passed'} for\n{attempt}\n{text}")
+            source = "FAST = True\nSEED = 0" if "parameters" in cell.metadata.get("tags", []) \
+                else cell.source
+            status, ename, text = kernel.run(source)
+            assert status == "ok", f"solution cell {index} failed: {text[-2000:]}"
+    finally:
+        kernel.close()
+    assert not failures, "checks that accept a wrong answer or fail without words:\n" + \
+        "\n\n".join(failures)
