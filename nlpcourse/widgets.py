@@ -18,7 +18,7 @@ import matplotlib.pyplot as plt
 from IPython.display import display
 from matplotlib.figure import Figure
 
-__all__ = ["WidgetWithFallback", "figure_png", "show", "interactive_plot"]
+__all__ = ["WidgetWithFallback", "figure_png", "display_figure", "show", "interactive_plot"]
 
 
 def figure_png(fig: Figure, dpi: int = 90) -> str:
@@ -27,6 +27,11 @@ def figure_png(fig: Figure, dpi: int = 90) -> str:
     fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
     plt.close(fig)
     return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def display_figure(fig: Figure) -> None:
+    """Display a figure as a PNG (whatever matplotlib's backend) and release it."""
+    display({"image/png": figure_png(fig)}, raw=True)
 
 
 class WidgetWithFallback:
@@ -67,9 +72,7 @@ def interactive_plot(
         values = {name: control.value for name, control in controls.items()}
         with output:
             output.clear_output(wait=True)
-            fig = draw(**values)
-            display(fig)
-            plt.close(fig)
+            display_figure(draw(**values))
 
     for control in controls.values():
         control.observe(redraw, names="value")
