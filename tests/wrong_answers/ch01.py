@@ -1,0 +1,141 @@
+"""Wrong answers for chapter 01_text: each must make its check cell fail with words."""
+
+CHAPTER = "01_text"
+
+WRONG: dict[str, list[str]] = {
+    "simple_tokenize": [
+        # splits at whitespace only: punctuation stays glued to words
+        "def simple_tokenize(text):\n    return text.lower().split()",
+        # forgets to lower-case
+        "def simple_tokenize(text):\n    return re.findall(r'\\w+|[^\\w\\s]', text)",
+        # drops punctuation
+        "def simple_tokenize(text):\n    return re.findall(r'\\w+', text.lower())",
+        # letters only: digits and underscores become punctuation
+        "def simple_tokenize(text):\n    return re.findall(r'[a-z]+|[^a-z\\s]', text.lower())",
+        # \\W also matches whitespace: spaces become tokens
+        "def simple_tokenize(text):\n    return re.findall(r'\\w+|\\W', text.lower())",
+        # a tuple, not a list
+        "def simple_tokenize(text):\n    return tuple(re.findall(r'\\w+|[^\\w\\s]', text.lower()))",
+    ],
+    "zipf_exponent": [
+        # returns the slope itself (negative)
+        "def zipf_exponent(counts, max_rank):\n"
+        "    f = np.array(sorted(counts.values(), reverse=True)[:max_rank], dtype=float)\n"
+        "    return float(np.polyfit(np.log(np.arange(1, len(f) + 1)), np.log(f), 1)[0])",
+        # does not sort the counts
+        "def zipf_exponent(counts, max_rank):\n"
+        "    f = np.array(list(counts.values())[:max_rank], dtype=float)\n"
+        "    return float(-np.polyfit(np.log(np.arange(1, len(f) + 1)), np.log(f), 1)[0])",
+        # semi-log fit: ln f against r
+        "def zipf_exponent(counts, max_rank):\n"
+        "    f = np.array(sorted(counts.values(), reverse=True)[:max_rank], dtype=float)\n"
+        "    return float(-np.polyfit(np.arange(1, len(f) + 1), np.log(f), 1)[0])",
+        # ignores max_rank: fits every type
+        "def zipf_exponent(counts, max_rank):\n"
+        "    f = np.array(sorted(counts.values(), reverse=True), dtype=float)\n"
+        "    return float(-np.polyfit(np.log(np.arange(1, len(f) + 1)), np.log(f), 1)[0])",
+        # fits f against r without logs
+        "def zipf_exponent(counts, max_rank):\n"
+        "    f = np.array(sorted(counts.values(), reverse=True)[:max_rank], dtype=float)\n"
+        "    return float(-np.polyfit(np.arange(1, len(f) + 1), f, 1)[0])",
+    ],
+    "build_vocab": [
+        # strict > min_freq
+        "def build_vocab(sentences, min_freq):\n"
+        "    c = Counter(t for s in sentences for t in s)\n"
+        "    kept = sorted((t for t in c if c[t] > min_freq), key=lambda t: (-c[t], t))\n"
+        "    return {'<unk>': 0, **{t: i + 1 for i, t in enumerate(kept)}}\n"
+        "def encode(tokens, vocab):\n    return [vocab.get(t, 0) for t in tokens]",
+        # ties in order of first appearance (Counter.most_common)
+        "def build_vocab(sentences, min_freq):\n"
+        "    c = Counter(t for s in sentences for t in s)\n"
+        "    kept = [t for t, n in c.most_common() if n >= min_freq]\n"
+        "    return {'<unk>': 0, **{t: i + 1 for i, t in enumerate(kept)}}\n"
+        "def encode(tokens, vocab):\n    return [vocab.get(t, 0) for t in tokens]",
+        # alphabetical order only
+        "def build_vocab(sentences, min_freq):\n"
+        "    c = Counter(t for s in sentences for t in s)\n"
+        "    kept = sorted(t for t in c if c[t] >= min_freq)\n"
+        "    return {'<unk>': 0, **{t: i + 1 for i, t in enumerate(kept)}}\n"
+        "def encode(tokens, vocab):\n    return [vocab.get(t, 0) for t in tokens]",
+        # <unk> last instead of first
+        "def build_vocab(sentences, min_freq):\n"
+        "    c = Counter(t for s in sentences for t in s)\n"
+        "    kept = sorted((t for t in c if c[t] >= min_freq), key=lambda t: (-c[t], t))\n"
+        "    v = {t: i for i, t in enumerate(kept)}\n    v['<unk>'] = len(v)\n    return v\n"
+        "def encode(tokens, vocab):\n    return [vocab.get(t, vocab['<unk>']) for t in tokens]",
+        # encode looks tokens up directly: KeyError for unknown words
+        "def build_vocab(sentences, min_freq):\n"
+        "    c = Counter(t for s in sentences for t in s)\n"
+        "    kept = sorted((t for t in c if c[t] >= min_freq), key=lambda t: (-c[t], t))\n"
+        "    return {'<unk>': 0, **{t: i + 1 for i, t in enumerate(kept)}}\n"
+        "def encode(tokens, vocab):\n    return [vocab[t] for t in tokens]",
+        # encode drops unknown tokens instead of mapping them to 0
+        "def build_vocab(sentences, min_freq):\n"
+        "    c = Counter(t for s in sentences for t in s)\n"
+        "    kept = sorted((t for t in c if c[t] >= min_freq), key=lambda t: (-c[t], t))\n"
+        "    return {'<unk>': 0, **{t: i + 1 for i, t in enumerate(kept)}}\n"
+        "def encode(tokens, vocab):\n    return [vocab[t] for t in tokens if t in vocab]",
+    ],
+    "oov_rate": [
+        # distinct types instead of running tokens
+        "def oov_rate(train_sentences, test_sentences, min_freq=1):\n"
+        "    c = Counter(t for s in train_sentences for t in s)\n"
+        "    types = {t for s in test_sentences for t in s}\n"
+        "    return sum(c[t] < min_freq for t in types) / len(types)",
+        # ignores min_freq
+        "def oov_rate(train_sentences, test_sentences, min_freq=1):\n"
+        "    seen = {t for s in train_sentences for t in s}\n"
+        "    tokens = [t for s in test_sentences for t in s]\n"
+        "    return sum(t not in seen for t in tokens) / len(tokens)",
+        # <= min_freq: a word seen exactly min_freq times counts as unknown
+        "def oov_rate(train_sentences, test_sentences, min_freq=1):\n"
+        "    c = Counter(t for s in train_sentences for t in s)\n"
+        "    tokens = [t for s in test_sentences for t in s]\n"
+        "    return sum(c[t] <= min_freq for t in tokens) / len(tokens)",
+        # a percentage
+        "def oov_rate(train_sentences, test_sentences, min_freq=1):\n"
+        "    c = Counter(t for s in train_sentences for t in s)\n"
+        "    tokens = [t for s in test_sentences for t in s]\n"
+        "    return 100 * sum(c[t] < min_freq for t in tokens) / len(tokens)",
+    ],
+    "bpe_merge_step": [
+        # counts each word once, ignoring its frequency
+        "def bpe_merge_step(word_freqs):\n"
+        "    pairs = Counter(p for w in word_freqs for p in zip(w, w[1:]))\n"
+        "    best = min(pairs, key=lambda p: (-pairs[p], p))\n"
+        "    return best, merge_pair(word_freqs, best)",
+        # ties go to the pair seen first
+        "def bpe_merge_step(word_freqs):\n"
+        "    pairs = Counter()\n"
+        "    for w, f in word_freqs.items():\n"
+        "        for p in zip(w, w[1:]):\n            pairs[p] += f\n"
+        "    best = pairs.most_common(1)[0][0]\n"
+        "    return best, merge_pair(word_freqs, best)",
+        # merges by string replacement: also merges inside longer symbols
+        "def bpe_merge_step(word_freqs):\n"
+        "    pairs = Counter()\n"
+        "    for w, f in word_freqs.items():\n"
+        "        for p in zip(w, w[1:]):\n            pairs[p] += f\n"
+        "    best = min(pairs, key=lambda p: (-pairs[p], p))\n"
+        "    out = {}\n"
+        "    for w, f in word_freqs.items():\n"
+        "        key = tuple(' '.join(w).replace(' '.join(best), ''.join(best)).split())\n"
+        "        out[key] = out.get(key, 0) + f\n"
+        "    return best, out",
+        # overwrites instead of adding when two words become equal
+        "def bpe_merge_step(word_freqs):\n"
+        "    pairs = Counter()\n"
+        "    for w, f in word_freqs.items():\n"
+        "        for p in zip(w, w[1:]):\n            pairs[p] += f\n"
+        "    best = min(pairs, key=lambda p: (-pairs[p], p))\n"
+        "    out = {}\n"
+        "    for w, f in word_freqs.items():\n"
+        "        out[next(iter(merge_pair({w: f}, best)))] = f\n"
+        "    return best, out",
+        # returns only the merged words
+        "def bpe_merge_step(word_freqs):\n"
+        "    best = most_frequent_pair(word_freqs)\n"
+        "    return merge_pair(word_freqs, best)",
+    ],
+}
