@@ -13,6 +13,8 @@ export PATH := $(BIN):$(PATH)
 export JUPYTER_CONFIG_DIR := $(CURDIR)/.jupyter
 export JUPYTERLAB_SETTINGS_DIR := $(CURDIR)/.jupyter/lab/user-settings
 export JUPYTERLAB_WORKSPACES_DIR := $(CURDIR)/.jupyter/lab/workspaces
+export JUPYTER_DATA_DIR := $(CURDIR)/.jupyter/data
+export JUPYTER_RUNTIME_DIR := $(CURDIR)/.jupyter/runtime
 export IPYTHONDIR := $(CURDIR)/.ipython
 export MPLCONFIGDIR := $(CURDIR)/.cache/matplotlib
 export NLPCOURSE_DATA := $(CURDIR)/.cache/nlpcourse
@@ -44,7 +46,7 @@ $(STAMP): pyproject.toml
 	@touch $@
 
 lab: $(STAMP)
-	jupyter lab --notebook-dir=notebooks --ServerApp.root_dir=notebooks
+	jupyter lab --ServerApp.root_dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
 
 test: $(STAMP)
 	python -m pytest -ra
