@@ -9,8 +9,12 @@ cannot pass by claiming to be equal to the answer.
 
 from __future__ import annotations
 
+import json
 import math
+import os
+import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -24,6 +28,7 @@ __all__ = [
     "check_true",
     "check_raises",
     "passed",
+    "check",
 ]
 
 
@@ -157,3 +162,85 @@ def check_raises(
 def passed(message: str) -> None:
     """Print a one-line confirmation after a test cell's visible checks."""
     print(f"✔ {message}")
+
+
+# --- the student's side: run one exercise's visible checks before submitting ---------------------
+
+_HIDDEN = ("BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
+
+
+def _current_notebook(namespace: dict[str, Any]) -> Path:
+    """The notebook this kernel runs: JupyterLab tells the kernel its path; else the only chapter
+    notebook (``NN_name.ipynb``) in the current folder."""
+    for candidate in (namespace.get("__session__"), os.environ.get("JPY_SESSION_NAME")):
+        if candidate and str(candidate).endswith(".ipynb") and Path(candidate).is_file():
+            return Path(candidate)
+    found = sorted(Path.cwd().glob("[0-9][0-9]_*.ipynb"))
+    if len(found) != 1:
+        raise FileNotFoundError(
+            f"cannot tell which notebook this is ({len(found)} chapter notebooks in {Path.cwd()}): "
+            "pass it, e.g. check('softmax', notebook='00_welcome.ipynb')")
+    return found[0]
+
+
+def _visible(source: str) -> str:
+    lines, hidden = [], False
+    for line in source.splitlines():
+        if _HIDDEN[0] in line:
+            hidden = True
+        elif _HIDDEN[1] in line:
+            hidden = False
+        elif not hidden:
+            lines.append(line)
+    return "\n".join(lines)
+
+
+def _check_cells(notebook: Path, exercise: str) -> list[tuple[str, str]]:
+    """(grade_id, visible source) of the check cells of ``exercise`` (an answer or a check cell id)."""
+    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+    meta = [cell.get("metadata", {}).get("nbgrader", {}) for cell in cells]
+    checks, inside = [], False
+    for cell, info in zip(cells, meta, strict=True):
+        source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+        is_check = cell["cell_type"] == "code" and info.get("grade") and not info.get("solution")
+        if info.get("grade_id") == exercise and is_check:
+            return [(exercise, _visible(source))]
+        if info.get("solution"):
+            inside = info.get("grade_id") == exercise
+        elif inside and is_check:
+            checks.append((info["grade_id"], _visible(source)))
+    if not checks:
+        ids = [info["grade_id"] for cell, info in zip(cells, meta, strict=True)
+               if info.get("solution") and cell["cell_type"] == "code"]
+        raise ValueError(f"no exercise {exercise!r} with checks in {notebook.name}: choose from {ids}")
+    return checks
+
+
+def check(exercise: str, *, notebook: str | os.PathLike | None = None,
+          namespace: dict[str, Any] | None = None) -> bool:
+    """Run the visible checks of one exercise, as the grader will, and say what came back.
+
+    ``exercise`` is the id of the answer cell (e.g. ``"softmax"``; ``check("nope")`` lists them) or
+    of its check cell. The checks run on the variables of ``namespace`` (default: the notebook's).
+    Prints ``✔`` lines when they pass, or ``✘`` with what was expected and what your code returned;
+    returns True when all visible checks pass. The hidden checks run only when the notebook is graded.
+    """
+    namespace = namespace if namespace is not None else sys.modules["__main__"].__dict__
+    path = Path(notebook) if notebook is not None else _current_notebook(namespace)
+    for grade_id, source in _check_cells(path, exercise):
+        try:
+            exec(compile(source, f"<check cell {grade_id}>", "exec"), namespace)  # noqa: S102
+        except CheckFailed as failure:
+            print(f"✘ {failure}")
+            return False
+        except NotImplementedError:
+            print(f"✘ {exercise}: not answered yet: replace `raise NotImplementedError()` with your code")
+            return False
+        except NameError as error:
+            print(f"✘ {exercise}: {error}: run the answer cell (and the cells above it) first")
+            return False
+        except Exception as error:  # noqa: BLE001 - the student's code failed; say how
+            print(f"✘ {exercise}: your code raised {type(error).__name__}: {error}")
+            return False
+    print(f"✔ {exercise}: the visible checks pass (hidden checks run when your notebook is graded)")
+    return True

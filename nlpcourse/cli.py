@@ -1,4 +1,4 @@
-"""The ``nlpcourse`` command: ``nlpcourse course`` and ``nlpcourse slides``."""
+"""The ``nlpcourse`` command: ``nlpcourse course``, ``nlpcourse slides`` and ``nlpcourse grade``."""
 
 from __future__ import annotations
 
@@ -40,6 +40,47 @@ def _slides(args: argparse.Namespace) -> int:
     return 0
 
 
+def _grade(args: argparse.Namespace) -> int:
+    from nlpcourse.grading import (
+        GradingError,
+        Limits,
+        Options,
+        SandboxError,
+        default_workers,
+        format_table,
+        grade,
+        parse_size,
+    )
+    from nlpcourse.grading.gradebook import load_config
+
+    root = Path(args.course).resolve() if args.course else course.course_root()
+    try:
+        timeout = args.timeout or int(load_config(root).Execute.get("timeout", 0) or Limits.cell_timeout)
+        limits = Limits(cell_timeout=timeout, memory=parse_size(args.memory),
+                        processes=args.processes or Limits.processes,
+                        cpu_time=args.cpu_time or Limits.cpu_time, output=parse_size(args.output_limit))
+        options = Options(workers=args.workers or default_workers(), limits=limits,
+                          sandbox=not args.no_sandbox, regexp=args.regexp,
+                          csv=Path(args.csv) if args.csv else None, progress=not args.quiet)
+        if args.no_sandbox:
+            print("warning: --no-sandbox: student code runs with your rights and can read the whole "
+                  "course folder; only for code you trust", file=sys.stderr)
+        report = grade(args.chapter, Path(args.submissions), root=root, options=options)
+    except (GradingError, SandboxError, ValueError, FileNotFoundError) as error:
+        print(f"nlpcourse grade: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("nlpcourse grade: interrupted; grades recorded so far are in the gradebook", file=sys.stderr)
+        return 130
+    print(format_table(report.results))
+    print(f"\n{len(report.results)} submissions in {report.seconds:.0f} s; "
+          f"gradebook {root / 'gradebook.db'}, feedback in {root / 'feedback'}, LMS CSV {report.csv}")
+    if report.ungraded:
+        names = ", ".join(f"{r.student} ({r.outcome})" for r in report.ungraded)
+        print(f"could not grade {len(report.ungraded)} submission(s): {names}", file=sys.stderr)
+    return report.exit_code
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="nlpcourse", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -56,6 +97,30 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--reveal", default="https://unpkg.com/reveal.js@4.6.1",
                    help="where reveal.js is loaded from (a local folder for offline lectures)")
     p.set_defaults(func=_slides)
+
+    p = sub.add_parser("grade", help="autograde a class's submissions of a chapter, in parallel sandboxes")
+    p.add_argument("chapter", help="chapter (nbgrader assignment), e.g. 05_attention")
+    p.add_argument("submissions",
+                   help="folder of student folders, or an LMS .zip (nbgrader zip_collect file names)")
+    p.add_argument("--workers", type=int, default=None, help="parallel kernels (default: number of cores)")
+    p.add_argument("--timeout", type=int, default=None,
+                   help="seconds per cell before a kernel is interrupted (default: Execute.timeout of "
+                        "nbgrader_config.py)")
+    p.add_argument("--memory", default="4G",
+                   help="memory per kernel: each process's address space, and all its processes' "
+                        "resident memory together (default 4G)")
+    p.add_argument("--processes", type=int, default=None,
+                   help="processes and threads per sandbox, when grading as root (default 256)")
+    p.add_argument("--cpu-time", type=int, default=None, help="CPU seconds per kernel process (default 900)")
+    p.add_argument("--output-limit", default="2M", help="output kept per cell (default 2M)")
+    p.add_argument("--regexp", help="named regular expression for LMS file names "
+                                    "(nbgrader's FileNameCollectorPlugin.named_regexp)")
+    p.add_argument("--csv", help="where the LMS CSV goes (default grades/<chapter>.csv)")
+    p.add_argument("--course", help="course folder (default: the one holding solutions/)")
+    p.add_argument("--no-sandbox", action="store_true",
+                   help="run kernels without isolation (limits still apply): only for trusted code")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_grade)
 
     args = parser.parse_args(argv)
     return args.func(args)

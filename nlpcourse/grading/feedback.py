@@ -1,0 +1,122 @@
+"""Per-student HTML feedback that never shows hidden test source.
+
+The page is nbgrader's feedback (``GetGrades``, ``ClearHiddenTests`` and nbgrader's ``feedback``
+HTML template). Two more steps make sure hidden tests stay hidden, whatever the student's code did
+in the kernel (which it controls):
+
+* tracebacks of check cells are cut to their last line, ``ExceptionName: message`` (what
+  ``InteractiveShell.xmode=Minimal`` shows, even if the student switched it back to ``Verbose``);
+* every line of a hidden test that is not also visible in the release is replaced by
+  ``[hidden test]`` wherever it appears in an output (a student's function can read its caller's
+  source and print it).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+import nbformat
+import nbgrader
+from nbconvert.exporters import HTMLExporter
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+from nbformat import NotebookNode
+from nbgrader.api import Gradebook
+from nbgrader.preprocessors import ClearHiddenTests, GetGrades, NbGraderPreprocessor
+from nbgrader.utils import is_grade, is_solution
+from traitlets import List, Unicode
+from traitlets.config import Config
+from traitlets.utils.importstring import import_item
+
+__all__ = ["RedactHiddenTests", "hidden_lines", "FeedbackRenderer"]
+
+ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+REDACTED = "[hidden test]"
+#: Shorter lines (``)``, ``else:``) are not secrets and would redact innocent output.
+MIN_SECRET_LENGTH = 8
+
+
+def hidden_lines(sources: list[str], visible: str, begin: str, end: str) -> list[str]:
+    """Stripped lines between the hidden-test delimiters of ``sources`` that are not in ``visible``,
+    and the delimiter lines themselves."""
+    lines: set[str] = set()
+    for source in sources:
+        inside = False
+        for line in source.splitlines():
+            if begin in line or end in line:
+                inside = begin in line
+                lines.add(line.strip())
+            elif inside and len(line.strip()) >= MIN_SECRET_LENGTH and line.strip() not in visible:
+                lines.add(line.strip())
+    return sorted(lines, key=len, reverse=True)
+
+
+class RedactHiddenTests(NbGraderPreprocessor):
+    """Cut check-cell tracebacks to their last line and blank out hidden test lines in all outputs."""
+
+    secrets = List(Unicode(), help="hidden test lines to remove from outputs").tag(config=False)
+
+    def _redact(self, text: str) -> str:
+        if not self.secrets:
+            return text
+        plain = ANSI.sub("", text)
+        if not any(secret in plain for secret in self.secrets):
+            return text
+        for secret in self.secrets:
+            plain = plain.replace(secret, REDACTED)
+        return plain
+
+    def _redact_output(self, out: NotebookNode, check_cell: bool) -> None:
+        if out.output_type == "error":
+            if check_cell:
+                out.traceback = [f"{out.ename}: {out.evalue}"]
+            out.evalue = self._redact(str(out.evalue))
+            out.traceback = [self._redact(line) for line in out.traceback]
+        elif out.output_type == "stream":
+            out.text = self._redact(out.text)
+        for mime, value in out.get("data", {}).items():
+            if isinstance(value, str) and mime.startswith("text/"):
+                out.data[mime] = self._redact(value)
+
+    def preprocess_cell(self, cell: NotebookNode, resources: dict, index: int):
+        if cell.cell_type == "code":
+            check_cell = is_grade(cell) and not is_solution(cell)
+            for out in cell.outputs:
+                self._redact_output(out, check_cell)
+        return cell, resources
+
+
+class FeedbackRenderer:
+    """Renders one autograded notebook as nbgrader's feedback page, hidden tests removed."""
+
+    def __init__(self, config: Config, db_url: str, chapter: str, release: str) -> None:
+        self.config, self.db_url, self.chapter = config, db_url, chapter
+        begin = config.ClearHiddenTests.get("begin_test_delimeter", "BEGIN HIDDEN TESTS")
+        end = config.ClearHiddenTests.get("end_test_delimeter", "END HIDDEN TESTS")
+        with Gradebook(db_url) as gb:
+            sources = [cell.source for cell in gb.find_notebook(chapter, chapter).source_cells]
+        visible = "\n".join(c.source for c in nbformat.read(release, as_version=4).cells)
+        default = [GetGrades, CSSHTMLHeaderPreprocessor]
+        configured = [import_item(cls) if isinstance(cls, str) else cls
+                      for cls in config.GenerateFeedback.get("preprocessors", default)]
+        if ClearHiddenTests not in configured:
+            configured.insert(1, ClearHiddenTests)
+        html = Config()
+        here = os.path.join(os.path.dirname(nbgrader.__file__), "server_extensions", "formgrader")
+        html.HTMLExporter.template_name = "feedback"
+        html.HTMLExporter.extra_template_basedirs = [os.path.join(here, "templates")]
+        html.HTMLExporter.extra_template_paths = [
+            os.path.join(here, "static", "node_modules", "bootstrap", "dist", "css")]
+        html.merge(config)
+        self.exporter = HTMLExporter(config=html)
+        for cls in configured:
+            self.exporter.register_preprocessor(cls(config=config), enabled=True)
+        secrets = hidden_lines(sources, visible, begin, end)
+        self.exporter.register_preprocessor(RedactHiddenTests(secrets=secrets), enabled=True)
+
+    def render(self, nb: NotebookNode, student: str) -> str:
+        resources = {"nbgrader": {"db_url": self.db_url, "assignment": self.chapter,
+                                  "notebook": self.chapter, "student": student},
+                     "metadata": {"name": self.chapter}}
+        body, _ = self.exporter.from_notebook_node(nb, resources=resources)
+        return body
