@@ -213,8 +213,6 @@ class Sandbox:
                 args += ["--symlink", os.readlink(path), path]
             elif os.path.isdir(path):
                 args += ["--ro-bind", path, path]
-        for path in self.readonly_paths():
-            args += _mount("--ro-bind", path, path)
         size = str(self.limits.scratch)
         args += ["--proc", "/proc", "--dev", "/dev",
                  "--size", size, "--tmpfs", "/tmp",
@@ -222,6 +220,10 @@ class Sandbox:
         args += _parents(Path(HOME)) + ["--size", size, "--tmpfs", HOME]
         if self.uid is not None:
             args += ["--chmod", "0777", "/tmp", "--chmod", "0777", "/dev/shm", "--chmod", "0777", HOME]
+        # Python and the virtualenv go on top of the scratch mounts: a course checked out under
+        # /tmp (as CI may do) keeps its interpreter visible inside the sandbox.
+        for path in self.readonly_paths():
+            args += _mount("--ro-bind", path, path)
         work = Path(HOME) / chapter
         args += ["--perms", "0777", "--dir", str(work)]
         for source, relative in files:
