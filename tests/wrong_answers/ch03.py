@@ -1,0 +1,133 @@
+"""Wrong answers for chapter 03_ngram: each must make its check cell fail with words."""
+
+CHAPTER = "03_ngram"
+
+WRONG: dict[str, list[str]] = {
+    "ngrams": [
+        # always one <bos>, whatever the order
+        "def ngrams(sentence, order):\n"
+        "    padded = [BOS] + list(sentence) + [EOS]\n"
+        "    return [tuple(padded[i - order + 1: i + 1]) for i in range(order - 1, len(padded))]",
+        # forgets <eos>
+        "def ngrams(sentence, order):\n"
+        "    padded = [BOS] * (order - 1) + list(sentence)\n"
+        "    return [tuple(padded[i - order + 1: i + 1]) for i in range(order - 1, len(padded))]",
+        # lists instead of tuples
+        "def ngrams(sentence, order):\n"
+        "    padded = [BOS] * (order - 1) + list(sentence) + [EOS]\n"
+        "    return [padded[i - order + 1: i + 1] for i in range(order - 1, len(padded))]",
+        # order <bos> instead of order - 1
+        "def ngrams(sentence, order):\n"
+        "    padded = [BOS] * order + list(sentence) + [EOS]\n"
+        "    return [tuple(padded[i - order + 1: i + 1]) for i in range(order - 1, len(padded))]",
+    ],
+    "count_ngrams": [
+        # contexts counted over every (n-1)-gram of the padded sentence, the last one included
+        "def count_ngrams(sentences, order):\n"
+        "    grams, contexts = Counter(), Counter()\n"
+        "    for s in sentences:\n"
+        "        padded = [BOS] * (order - 1) + list(s) + [EOS]\n"
+        "        grams.update(ngrams(s, order))\n"
+        "        contexts.update(tuple(padded[i:i + order - 1]) for i in range(len(padded) - order + 2))\n"
+        "    return grams, contexts\n\n"
+        "def mle_prob(word, context, ngram_counts, context_counts):\n"
+        "    c = context_counts[tuple(context)]\n"
+        "    return ngram_counts[tuple(context) + (word,)] / c if c else 0.0",
+        # right counts, MLE divided by the count of the word instead of the context
+        "def count_ngrams(sentences, order):\n"
+        "    grams = Counter(g for s in sentences for g in ngrams(s, order))\n"
+        "    return grams, Counter(g[:-1] for g in grams.elements())\n\n"
+        "def mle_prob(word, context, ngram_counts, context_counts):\n"
+        "    c = sum(n for g, n in ngram_counts.items() if g[-1] == word)\n"
+        "    if context_counts[tuple(context)] == 0:\n        return 0.0\n"
+        "    return ngram_counts[tuple(context) + (word,)] / c",
+        # contexts keyed by the string for bigrams, not a tuple
+        "def count_ngrams(sentences, order):\n"
+        "    grams = Counter(g for s in sentences for g in ngrams(s, order))\n"
+        "    return grams, Counter(g[0] if order == 2 else g[:-1] for g in grams.elements())\n\n"
+        "def mle_prob(word, context, ngram_counts, context_counts):\n"
+        "    key = context[0] if len(context) == 1 else tuple(context)\n"
+        "    c = context_counts[key]\n"
+        "    return ngram_counts[tuple(context) + (word,)] / c if c else 0.0",
+        # distinct n-gram types instead of occurrences
+        "def count_ngrams(sentences, order):\n"
+        "    grams = Counter(set(g for s in sentences for g in ngrams(s, order)))\n"
+        "    return grams, Counter(g[:-1] for g in grams)\n\n"
+        "def mle_prob(word, context, ngram_counts, context_counts):\n"
+        "    c = context_counts[tuple(context)]\n"
+        "    return ngram_counts[tuple(context) + (word,)] / c if c else 0.0",
+    ],
+    "perplexity": [
+        # forgets the <eos> predictions
+        "def perplexity(model, sentences):\n"
+        "    logs = [model.logprob(g[-1], g[:-1]) for s in sentences for g in ngrams(s, model.order)[:-1]]\n"
+        "    return math.exp(-sum(logs) / len(logs))",
+        # the sum instead of the mean
+        "def perplexity(model, sentences):\n"
+        "    logs = [model.logprob(g[-1], g[:-1]) for s in sentences for g in ngrams(s, model.order)]\n"
+        "    return math.exp(-sum(logs))",
+        # the mean of per-sentence perplexities
+        "def perplexity(model, sentences):\n"
+        "    values = []\n"
+        "    for s in sentences:\n"
+        "        logs = [model.logprob(g[-1], g[:-1]) for g in ngrams(s, model.order)]\n"
+        "        values.append(math.exp(-sum(logs) / len(logs)))\n"
+        "    return sum(values) / len(values)",
+        # natural logs raised to the power of 10
+        "def perplexity(model, sentences):\n"
+        "    logs = [model.logprob(g[-1], g[:-1]) for s in sentences for g in ngrams(s, model.order)]\n"
+        "    return 10 ** (-sum(logs) / len(logs))",
+    ],
+    "add_k": [
+        # k missing in the denominator
+        "def add_k_prob(word, context, ngram_counts, context_counts, vocab_size, k):\n"
+        "    context = tuple(context)\n"
+        "    return (ngram_counts[context + (word,)] + k) / (context_counts[context] + vocab_size)",
+        # k only in the numerator
+        "def add_k_prob(word, context, ngram_counts, context_counts, vocab_size, k):\n"
+        "    context = tuple(context)\n"
+        "    return (ngram_counts[context + (word,)] + k) / context_counts[context] "
+        "if context_counts[context] else 1 / vocab_size",
+        # one extra type in |V|
+        "def add_k_prob(word, context, ngram_counts, context_counts, vocab_size, k):\n"
+        "    context = tuple(context)\n"
+        "    return (ngram_counts[context + (word,)] + k) / (context_counts[context] + k * (vocab_size + 1))",
+    ],
+    "continuation": [
+        # occurrences instead of distinct left neighbours
+        "def continuation_prob(word, bigram_counts):\n"
+        "    return sum(n for (v, w), n in bigram_counts.items() if w == word) / sum(bigram_counts.values())",
+        # divided by the number of distinct words, not of distinct bigrams
+        "def continuation_prob(word, bigram_counts):\n"
+        "    before = sum(1 for (v, w) in bigram_counts if w == word)\n"
+        "    return before / len({w for (v, w) in bigram_counts})",
+        # distinct words *after* the word
+        "def continuation_prob(word, bigram_counts):\n"
+        "    return sum(1 for (v, w) in bigram_counts if v == word) / len(bigram_counts)",
+    ],
+    "kneser_ney": [
+        # the interpolation weight uses occurrences: D * c(v) / c(v) = D
+        "def kneser_ney_bigram(word, previous, bigram_counts, discount):\n"
+        "    followers = {w: n for (v, w), n in bigram_counts.items() if v == previous}\n"
+        "    total = sum(followers.values())\n"
+        "    if total == 0:\n        return continuation_prob(word, bigram_counts)\n"
+        "    return max(followers.get(word, 0) - discount, 0) / total + discount * "
+        "continuation_prob(word, bigram_counts)",
+        # lower order = plain unigram frequency
+        "def kneser_ney_bigram(word, previous, bigram_counts, discount):\n"
+        "    followers = {w: n for (v, w), n in bigram_counts.items() if v == previous}\n"
+        "    total = sum(followers.values())\n"
+        "    unigram = sum(n for (v, w), n in bigram_counts.items() if w == word)\n"
+        "    unigram /= sum(bigram_counts.values())\n"
+        "    if total == 0:\n        return unigram\n"
+        "    seen = max(followers.get(word, 0) - discount, 0) / total\n"
+        "    return seen + discount * len(followers) / total * unigram",
+        # discounts unseen words into negative counts (no max)
+        "def kneser_ney_bigram(word, previous, bigram_counts, discount):\n"
+        "    followers = {w: n for (v, w), n in bigram_counts.items() if v == previous}\n"
+        "    total = sum(followers.values())\n"
+        "    if total == 0:\n        return continuation_prob(word, bigram_counts)\n"
+        "    return (followers.get(word, 0) - discount) / total + discount * len(followers) / total * "
+        "continuation_prob(word, bigram_counts)",
+    ],
+}
