@@ -39,12 +39,17 @@ def _validate(
                 )
 
 
-def draw_heads(tokens: Sequence[str], weights: torch.Tensor, title: str = "") -> Figure:
-    """All heads of one layer side by side; weights: (heads, seq, seq)."""
+def draw_heads(tokens: Sequence[str], weights: torch.Tensor, title: str = "", columns: int = 6) -> Figure:
+    """All heads of one layer, ``columns`` to a row (a real model has 12); weights: (heads, seq, seq)."""
     heads = weights.shape[0]
-    fig, axes = plt.subplots(1, heads, figsize=(3.2 * heads + 1, 3.4), squeeze=False)
+    cols = min(heads, columns)
+    rows = -(-heads // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols + 1, 3.4 * rows), squeeze=False)
     for head in range(heads):
-        heatmap(weights[head], tokens, tokens, title=f"head {head}", ax=axes[0, head], vmax=1.0)
+        ax = axes[head // cols, head % cols]
+        heatmap(weights[head], tokens, tokens, title=f"head {head}", ax=ax, vmax=1.0)
+    for ax in axes.flat[heads:]:
+        ax.axis("off")
     if title:
         fig.suptitle(title)
     fig.tight_layout()
