@@ -59,7 +59,9 @@ def canonical_wordpiece(tokenizer: Any) -> Any:
     ``tokenizers``' WordPiece trainer numbers some ``##`` pieces in hash-map order, which changes from one
     process to the next (huggingface/tokenizers#1794), so the same texts give the same pieces under
     different ids. The copy keeps the ids of the special tokens (``[PAD]`` ... ``[MASK]``: 0-4) and numbers
-    every other piece in sorted order, so that a seed fixes the whole pretraining run.
+    every other piece in sorted order, so that a seed fixes the whole pretraining run. It cannot fix the
+    rarer case where that order breaks a tie between two merges differently, so that the *set* of pieces
+    changes (seen with 8,000 pieces on the docstrings, in digit strings; never with chapter 06's 3,000).
     """
     from tokenizers import Tokenizer, models
 
