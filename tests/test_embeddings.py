@@ -4,7 +4,6 @@ quality on the toy world against a random baseline and against gensim, the word2
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 
 import numpy as np
 import pytest
@@ -55,14 +54,6 @@ CBOW_MIN_ACCURACY = 0.8
 GLOVE_MIN_ACCURACY = 0.45
 RANDOM_MAX_ACCURACY = 0.02
 
-
-@pytest.fixture(autouse=True)
-def _seed_and_one_thread() -> Iterator[None]:
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    torch.manual_seed(0)
-    yield
-    torch.set_num_threads(threads)
 
 
 @pytest.fixture(scope="module")

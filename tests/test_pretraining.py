@@ -3,8 +3,6 @@ the pretraining loop and checkpoints. Tiny configs (hidden 32, 2 layers), as tra
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import numpy as np
 import pytest
 import torch
@@ -40,14 +38,6 @@ from nlpcourse.transformer import EncoderLayer
 BATCH, SEQ, VOCAB = 13, 7, 99
 SPECIALS = [0, 1, 2, 3, 4]  # [PAD] [UNK] [CLS] [SEP] [MASK]
 
-
-@pytest.fixture(autouse=True)
-def _seed_and_one_thread() -> Iterator[None]:
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    torch.manual_seed(0)
-    yield
-    torch.set_num_threads(threads)
 
 
 def tiny_config(**overrides) -> BertConfig:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 
 import pytest
 import torch
@@ -31,15 +30,6 @@ from nlpcourse.transformer import (
 BATCH, SEQ, D_MODEL, HEADS = 3, 7, 32, 4
 ATOL = 1e-5
 
-
-@pytest.fixture(autouse=True)
-def _seed_and_one_thread() -> Iterator[None]:
-    """Seed every test; run on one thread (tiny tensors; 2 threads are far slower on a busy CPU)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    torch.manual_seed(0)
-    yield
-    torch.set_num_threads(threads)
 
 
 def lengths_mask() -> torch.Tensor:
