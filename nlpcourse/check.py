@@ -27,6 +27,9 @@ __all__ = [
     "check_equal",
     "check_true",
     "check_raises",
+    "check_at_least",
+    "check_accuracy",
+    "check_own_work",
     "passed",
     "check",
 ]
@@ -157,6 +160,96 @@ def check_raises(
     except Exception as error:  # noqa: BLE001 - the message reports what was raised instead
         _fail(name, f"expected {exception.__name__}, got {type(error).__name__}: {error}", hint)
     _fail(name, f"expected {exception.__name__}, but the call returned {_describe(result)}", hint)
+
+
+def check_at_least(
+    name: str, got: Any, minimum: float, *, hint: str | None = None,
+) -> None:
+    """Check that a number (a measured outcome: accuracy, BLEU, ...) is at least ``minimum``."""
+    if isinstance(got, torch.Tensor) and got.numel() == 1:
+        value = float(got.detach().as_subclass(torch.Tensor).item())
+    elif type(got) in (int, float) or isinstance(got, np.floating | np.integer):
+        value = float(got)
+    else:
+        _fail(name, f"expected a number of at least {minimum:.6g}, got {_describe(got)}", hint)
+    if math.isnan(value) or value < minimum:
+        _fail(name, f"expected at least {minimum:.6g}, got {value:.6g}", hint)
+
+
+def check_accuracy(
+    name: str, predictions: Any, labels: Sequence[int] | torch.Tensor, minimum: float, *,
+    hint: str | None = None,
+) -> float:
+    """Check that ``predictions`` (the student's class ids, one per example) agree with ``labels``
+    on at least a share ``minimum`` of the examples; returns the accuracy.
+
+    ``predictions``: a 1-D integer tensor, array or list of ints with one entry per label.
+    """
+    expected = torch.as_tensor(labels).reshape(-1)
+    if isinstance(predictions, torch.Tensor):
+        got = predictions.detach().as_subclass(torch.Tensor)
+    elif isinstance(predictions, np.ndarray):
+        got = torch.from_numpy(np.asarray(predictions))
+    elif isinstance(predictions, list | tuple) and all(type(p) is int for p in predictions):
+        got = torch.tensor(list(predictions), dtype=torch.long)
+    else:
+        _fail(name, f"expected {len(expected)} predicted class ids (a 1-D integer tensor or a list of "
+                    f"ints), got {_describe(predictions)}", hint)
+    if got.is_floating_point() or got.is_complex() or got.dtype == torch.bool:
+        _fail(name, f"expected integer class ids, got dtype {got.dtype}: take the argmax of the logits",
+              hint)
+    if tuple(got.shape) != tuple(expected.shape):
+        _fail(name, f"expected {len(expected)} predictions of shape {tuple(expected.shape)}, "
+                    f"got shape {tuple(got.shape)}", hint)
+    accuracy = float((got.long() == expected.long()).double().mean().item()) if len(expected) else 0.0
+    if accuracy < minimum:
+        _fail(name, f"expected an accuracy of at least {minimum:.1%}, got {accuracy:.1%} "
+                    f"({int((got.long() == expected.long()).sum())} of {len(expected)} right)", hint)
+    return accuracy
+
+
+def _code_objects(reference: Any) -> set[Any]:
+    """The code objects behind a function, method, class (its methods) or module (its functions)."""
+    codes: set[Any] = set()
+    if isinstance(reference, type):
+        for value in vars(reference).values():
+            codes |= _code_objects(getattr(value, "__func__", value))
+    elif hasattr(reference, "__code__"):
+        codes.add(reference.__code__)
+    elif hasattr(reference, "__func__"):
+        codes.add(reference.__func__.__code__)
+    return codes
+
+
+def check_own_work(
+    name: str, call: Callable[[], Any], references: Sequence[Any], *, hint: str | None = None,
+) -> Any:
+    """Run ``call()`` (the student's code) and fail if it calls any of ``references`` (the package's
+    own implementation of the exercise: functions, methods or classes); returns what ``call`` returned.
+
+    An answer that merely calls ``nlpcourse``'s reference earns nothing: the exercise is to write it.
+    """
+    forbidden: dict[Any, str] = {}
+    for reference in references:
+        label = f"{getattr(reference, '__module__', '?')}.{getattr(reference, '__qualname__', reference)}"
+        for code in _code_objects(reference):
+            forbidden[code] = label
+    used: list[str] = []
+
+    def profile(frame, event, arg):  # noqa: ANN001, ARG001 - sys.setprofile's signature
+        if event == "call" and frame.f_code in forbidden:
+            used.append(forbidden[frame.f_code])
+
+    previous = sys.getprofile()
+    sys.setprofile(profile)
+    try:
+        result = call()
+    finally:
+        sys.setprofile(previous)
+    if used:
+        _fail(name, f"your answer calls the course's own implementation {used[0]}: the exercise is to "
+                    "write it yourself (you may use torch and numpy)", hint)
+    return result
 
 
 def passed(message: str) -> None:
