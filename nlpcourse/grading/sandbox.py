@@ -138,7 +138,7 @@ class Sandbox:
         """What every graded kernel gets, sandboxed or not: fast mode, threads, offline."""
         threads = str(self.threads)
         return {
-            "NBGRADER_EXECUTION": "autograde",  # fast mode (nlpcourse.setup.fast_mode)
+            "NBGRADER_EXECUTION": "autograde",  # fast mode (nlpcourse.notebook.fast_mode)
             "NLPCOURSE_THREADS": threads,
             "OMP_NUM_THREADS": threads,
             "MKL_NUM_THREADS": threads,
