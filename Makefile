@@ -5,7 +5,9 @@ SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
+# Every distribution the course installs is pinned in constraints.txt (`make lock` regenerates it).
+EXTRAS := dev,hub
 CHAPTERS := $(notdir $(wildcard solutions/[0-9][0-9]_*))
 
 # Course-local configuration: nothing in the user's home changes what the course does.
@@ -28,15 +30,18 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 # threads slow torch down 4-10x.
 export OMP_WAIT_POLICY := PASSIVE
 
-.PHONY: help install lab test test-fast lint course release grade slides bench clean
+.PHONY: help install system-packages lock lab instructor test test-fast lint course release grade slides publish bench clean
 
 help:
-	@echo "make lab       open JupyterLab on notebooks/ (creates .venv on first use)"
+	@echo "make lab       open JupyterLab on notebooks/, students' profile (creates .venv on first use)"
+	@echo "make instructor  open JupyterLab on the course folder with nbgrader's Formgrader"
 	@echo "make test      run the whole test suite (units, notebooks, grading, browser)"
 	@echo "make course    run every solutions/ notebook in full mode into build/executed/"
 	@echo "make release   regenerate notebooks/ from solutions/ with nbgrader"
 	@echo "make grade CHAPTER=05_attention SUBMISSIONS=path   autograde a class"
-	@echo "make slides CHAPTER=05_attention   export a chapter as reveal.js slides"
+	@echo "make slides CHAPTER=05_attention [SOLUTIONS=1]   offline reveal.js slides from the student release"
+	@echo "make publish DEST=../nlpcourse-student   write the student edition (no answers) to DEST"
+	@echo "make lock      re-pin every dependency (constraints.txt, environment.yml, binder/)"
 	@echo "make bench     run the benchmarks against their peers"
 
 install: $(STAMP)
@@ -44,14 +49,31 @@ install: $(STAMP)
 $(STAMP): pyproject.toml
 	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install --quiet --upgrade pip
-	$(VENV)/bin/python -m pip install --quiet -e '.[dev]'
+	$(VENV)/bin/python -m pip install --quiet -c constraints.txt -e '.[$(EXTRAS)]'
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
-lab: $(STAMP)
-	jupyter lab --ServerApp.root_dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
+# After adding a dependency to pyproject.toml: install it (pip keeps the versions already there) and
+# re-pin everything into constraints.txt, environment.yml and binder/environment.yml.
+lock:
+	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --quiet -e '.[$(EXTRAS)]'
+	$(VENV)/bin/python .ci/lock.py
 
-test: $(STAMP)
+# Bubblewrap (grading sandbox), Chromium (browser tests), configurable-http-proxy (JupyterHub test):
+# installed when missing and possible (root or sudo), else one line saying what to install.
+system-packages:
+	@bash .ci/install-system-packages --quiet
+
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
+
+lab: $(STAMP)
+	jupyter lab --ServerApp.root_dir=notebooks $(ALLOW_ROOT) $(LAB_ARGS)
+
+instructor: $(STAMP)
+	JUPYTER_CONFIG_DIR=$(CURDIR)/.jupyter/instructor jupyter lab --ServerApp.root_dir=. $(ALLOW_ROOT) $(LAB_ARGS)
+
+test: system-packages $(STAMP)
 	python -m pytest -ra
 
 test-fast: $(STAMP)
@@ -74,8 +96,12 @@ grade: $(STAMP)
 	nlpcourse grade $(CHAPTER) $(SUBMISSIONS)
 
 slides: $(STAMP)
-	@test -n "$(CHAPTER)" || { echo "usage: make slides CHAPTER=05_attention"; exit 2; }
-	nlpcourse slides $(CHAPTER)
+	@test -n "$(CHAPTER)" || { echo "usage: make slides CHAPTER=05_attention [SOLUTIONS=1]"; exit 2; }
+	nlpcourse slides $(CHAPTER) $(if $(SOLUTIONS),--solutions)
+
+publish: $(STAMP)
+	@test -n "$(DEST)" || { echo "usage: make publish DEST=../nlpcourse-student"; exit 2; }
+	nlpcourse publish $(DEST)
 
 bench: $(STAMP)
 	@for script in benchmarks/*.py; do echo "== $$script"; python "$$script" || exit 1; done
