@@ -9,6 +9,15 @@ One module per concept, in the order the chapter teaches them:
 * :mod:`~nlpcourse.transformer.positional`: sinusoidal positional encoding.
 * :mod:`~nlpcourse.transformer.encoder`: the encoder layer (post-LN / pre-LN) and the encoder.
 * :mod:`~nlpcourse.transformer.reversal`: a sequence-reversal task that needs attention.
+
+Chapter 09 adds the decoder side:
+
+* :mod:`~nlpcourse.transformer.decoder`: the decoder layer (masked self-attention, cross-attention)
+  and the decoder.
+* :mod:`~nlpcourse.transformer.seq2seq`: the encoder–decoder Transformer.
+* :mod:`~nlpcourse.transformer.cache`: key/value cache for incremental decoding.
+* :mod:`~nlpcourse.transformer.decoding`: greedy decoding and beam search.
+* :mod:`~nlpcourse.transformer.marian`: the same weights in a transformers ``MarianMTModel``.
 """
 
 from nlpcourse.transformer.attention import (
@@ -17,6 +26,9 @@ from nlpcourse.transformer.attention import (
     padding_mask,
     scaled_dot_product_attention,
 )
+from nlpcourse.transformer.cache import DecoderCache, LayerCache
+from nlpcourse.transformer.decoder import Decoder, DecoderLayer, decoder_self_mask
+from nlpcourse.transformer.decoding import beam_search, greedy_decode
 from nlpcourse.transformer.encoder import Encoder, EncoderConfig, EncoderLayer
 from nlpcourse.transformer.multihead import MultiHeadAttention, merge_heads, split_heads
 from nlpcourse.transformer.positional import PositionalEncoding, sinusoidal_positional_encoding
@@ -26,6 +38,7 @@ from nlpcourse.transformer.reversal import (
     reversal_batch,
     train_reversal,
 )
+from nlpcourse.transformer.seq2seq import Transformer, TransformerConfig
 
 __all__ = [
     "scaled_dot_product_attention",
@@ -44,4 +57,13 @@ __all__ = [
     "ReversalModel",
     "train_reversal",
     "reversal_accuracy",
+    "decoder_self_mask",
+    "DecoderLayer",
+    "Decoder",
+    "LayerCache",
+    "DecoderCache",
+    "TransformerConfig",
+    "Transformer",
+    "greedy_decode",
+    "beam_search",
 ]
