@@ -50,6 +50,9 @@ $(STAMP): pyproject.toml
 	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install --quiet --upgrade pip
 	$(VENV)/bin/python -m pip install --quiet -c constraints.txt -e '.[$(EXTRAS)]'
+	@# jupyterlab-rise pulls in jupyterlab-mathjax3, a JupyterLab 3 bundle that Lab 4 marks incompatible
+	@# (Lab 4 renders maths itself): drop the bundle; .jupyter/labconfig disables it where it remains.
+	rm -rf $(VENV)/share/jupyter/labextensions/@jupyterlab/mathjax3-extension
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 

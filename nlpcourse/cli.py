@@ -1,4 +1,4 @@
-"""The ``nlpcourse`` command: ``nlpcourse course``, ``nlpcourse slides`` and ``nlpcourse grade``."""
+"""The ``nlpcourse`` command: ``nlpcourse course``, ``slides``, ``publish`` and ``grade``."""
 
 from __future__ import annotations
 
@@ -37,6 +37,19 @@ def _slides(args: argparse.Namespace) -> int:
                "--SlidesExporter.reveal_url_prefix=" + args.reveal]
     subprocess.run(command, check=True)
     print(f"slides: {out / (args.chapter + '.slides.html')}")
+    return 0
+
+
+def _publish(args: argparse.Namespace) -> int:
+    from nlpcourse.publish import PublishError, publish
+
+    try:
+        edition = publish(Path(args.dest), repo=args.repo, branch=args.branch)
+    except (PublishError, FileNotFoundError) as error:
+        print(f"nlpcourse publish: {error}", file=sys.stderr)
+        return 2
+    print(f"student edition: {edition.path} ({edition.files} files; chapters {' '.join(edition.chapters)}); "
+          "no solution block or hidden test found in it. Commit and push it to the students' repository.")
     return 0
 
 
@@ -97,6 +110,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--reveal", default="https://unpkg.com/reveal.js@4.6.1",
                    help="where reveal.js is loaded from (a local folder for offline lectures)")
     p.set_defaults(func=_slides)
+
+    p = sub.add_parser("publish", help="write the student edition (no answers) into a folder, ready to push")
+    p.add_argument("dest", help="folder for the student repository (new, empty, or an earlier edition)")
+    p.add_argument("--repo", default="OWNER/nlpcourse-student",
+                   help="the student repository on GitHub, OWNER/NAME, for its Binder badge and links")
+    p.add_argument("--branch", default="main", help="its branch (default main)")
+    p.set_defaults(func=_publish)
 
     p = sub.add_parser("grade", help="autograde a class's submissions of a chapter, in parallel sandboxes")
     p.add_argument("chapter", help="chapter (nbgrader assignment), e.g. 05_attention")
