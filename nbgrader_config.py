@@ -2,8 +2,31 @@
 
 import os
 
-from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor, Preprocessor
+from nbgrader.converters import GenerateAssignment
 from nbgrader.preprocessors import ClearHiddenTests, GetGrades
+
+RUN_ALL_TAG = "raises-exception"
+
+
+class TagExerciseCells(Preprocessor):
+    """Tag every answer and check cell of the release ``raises-exception``.
+
+    An unanswered exercise then does not stop **Run All**: JupyterLab and nbclient go on past a cell
+    with this tag when it fails. The cell still ends in an error output (a short one, see
+    ``nlpcourse.notebook.short_errors``), so nbgrader still scores it 0. Runs on every chapter at
+    release time, so new chapters get it without anyone remembering.
+    """
+
+    enabled = True
+
+    def preprocess_cell(self, cell, resources, index):  # noqa: ANN001, ANN201 - nbconvert's API
+        grader = cell.metadata.get("nbgrader", {})
+        if cell.cell_type == "code" and (grader.get("solution") or grader.get("grade")):
+            tags = list(cell.metadata.get("tags", []))
+            if RUN_ALL_TAG not in tags:
+                cell.metadata["tags"] = [*tags, RUN_ALL_TAG]
+        return cell, resources
 
 c = get_config()  # noqa: F821 - provided by nbgrader when it loads this file
 
@@ -24,6 +47,11 @@ c.Execute.extra_arguments = ["--HistoryManager.hist_file=:memory:", "--Interacti
 
 # A student who deleted or edited a check cell gets the original back when graded.
 c.OverwriteCells.add_missing_cells = True
+
+# The release: nbgrader's own steps, then the Run All tag on answer and check cells.
+c.GenerateAssignment.preprocessors = [
+    *GenerateAssignment.class_traits()["preprocessors"].default(), TagExerciseCells,
+]
 
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
