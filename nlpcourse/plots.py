@@ -9,7 +9,7 @@ import numpy as np
 import torch
 from matplotlib.figure import Figure
 
-__all__ = ["plot_history", "heatmap"]
+__all__ = ["plot_history", "heatmap", "plot_curves", "bar_comparison", "grouped_bars", "plot_distribution"]
 
 
 def _smooth(values: np.ndarray, window: int) -> np.ndarray:
@@ -88,5 +88,133 @@ def heatmap(
     fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
     if title:
         ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_curves(
+    curves: Mapping[str, Sequence[float]],
+    x: Sequence[float] | None = None,
+    *,
+    xlabel: str = "",
+    ylabel: str = "",
+    title: str = "",
+    logx: bool = False,
+    logy: bool = False,
+    dashed: Sequence[str] = (),
+    ax: plt.Axes | None = None,
+) -> Figure:
+    """One line per entry of ``curves`` (name -> y values) against ``x`` (default 0, 1, ...);
+    names listed in ``dashed`` are drawn dashed (e.g. a baseline family)."""
+    if not curves:
+        raise ValueError("no curves to plot: pass at least one name -> values")
+    fig, ax = _figure(ax, (7, 4))
+    for name, values in curves.items():
+        values = np.asarray(values, dtype=float)
+        xs = np.arange(len(values)) if x is None else np.asarray(x, dtype=float)
+        ax.plot(xs, values, "--" if name in dashed else "-", label=name)
+    ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
+    if logx:
+        ax.set_xscale("log")
+    if logy:
+        ax.set_yscale("log")
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3, which="both")
+    fig.tight_layout()
+    return fig
+
+
+def bar_comparison(
+    values: Mapping[str, float],
+    *,
+    xlabel: str = "",
+    title: str = "",
+    colors: Sequence[str] | None = None,
+    ax: plt.Axes | None = None,
+) -> Figure:
+    """Horizontal bars, one per ``name -> value``, top to bottom in the mapping's order, each labelled."""
+    if not values:
+        raise ValueError("no values to compare: pass at least one name -> value")
+    fig, ax = _figure(ax, (7, 0.45 * len(values) + 1.2))
+    names = list(values)
+    ax.barh(names, [values[n] for n in names], color=colors)
+    for i, name in enumerate(names):
+        ax.text(values[name], i, f" {values[name]:.2f}", va="center")
+    ax.set(xlabel=xlabel, title=title)
+    ax.invert_yaxis()
+    fig.tight_layout()
+    return fig
+
+
+def grouped_bars(
+    groups: Mapping[str, Sequence[float]],
+    labels: Sequence[str],
+    *,
+    ylabel: str = "",
+    title: str = "",
+    ax: plt.Axes | None = None,
+) -> Figure:
+    """Side-by-side bars: one series per entry of ``groups`` (name -> one value per label)."""
+    fig, ax = _figure(ax, (6, 3.2))
+    width = 0.8 / max(len(groups), 1)
+    x = np.arange(len(labels))
+    for k, (name, heights) in enumerate(groups.items()):
+        if len(heights) != len(labels):
+            raise ValueError(f"series {name!r} has {len(heights)} values for {len(labels)} labels")
+        ax.bar(x + (k - (len(groups) - 1) / 2) * width, np.asarray(heights, dtype=float), width, label=name)
+    ax.set_xticks(x, list(labels), rotation=30)
+    ax.set(ylabel=ylabel)
+    ax.set_title(title, fontsize=9)
+    ax.legend(fontsize=8)
+    return fig
+
+
+def plot_distribution(
+    probabilities: torch.Tensor | np.ndarray,
+    labels: Sequence[str],
+    *,
+    top: int = 15,
+    title: str = "",
+    ax: plt.Axes | None = None,
+) -> Figure:
+    """Bars of the ``top`` most likely outcomes of a 1-D distribution (e.g. the next token), labelled."""
+    probs = probabilities.detach().cpu().numpy() if isinstance(probabilities, torch.Tensor) \
+        else np.asarray(probabilities)
+    if probs.ndim != 1 or len(probs) != len(labels):
+        raise ValueError(f"need a 1-D distribution with one label per entry, got shape {probs.shape} "
+                         f"and {len(labels)} labels")
+    best = np.argsort(-probs, kind="stable")[:top]
+    fig, ax = _figure(ax, (8, 3.2))
+    ax.bar(range(len(best)), probs[best], color="tab:purple")
+    ax.set_xticks(range(len(best)), [labels[i] for i in best], rotation=45, ha="right")
+    ax.set(ylim=(0, max(0.1, 1.15 * float(probs[best[0]]))), ylabel="probability", title=title)
+    fig.tight_layout()
+    return fig
+
+
+def _figure(ax: plt.Axes | None, size: tuple[float, float]) -> tuple[Figure, plt.Axes]:
+    if ax is None:
+        return plt.subplots(figsize=size)
+    return ax.figure, ax
+
+
+# --- chapters 00-03: figures the notebooks call instead of matplotlib cells --------------------------
+
+def softmax_bars(words: Sequence[str], logits: torch.Tensor, temperature: float = 1.0) -> Figure:
+    """Bars of ``softmax(logits / temperature)``, one per word (chapter 00's temperature explorer).
+
+    logits: (len(words),) scores.
+    """
+    if temperature <= 0:
+        raise ValueError(f"temperature must be positive, got {temperature}")
+    if logits.shape != (len(words),):
+        raise ValueError(f"need one logit per word: {len(words)} words, logits of shape "
+                         f"{tuple(logits.shape)}")
+    probs = torch.softmax(logits.double() / temperature, dim=0)
+    fig, ax = plt.subplots(figsize=(5, 2.6))
+    ax.bar(list(words), probs.numpy(), color="tab:blue")
+    ax.set_ylim(0, 1)
+    ax.set_ylabel("probability")
+    ax.set_title(f"softmax(logits / T), T = {temperature:.2f}")
     fig.tight_layout()
     return fig
