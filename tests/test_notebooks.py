@@ -16,7 +16,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from conftest import CHAPTERS, ROOT
-from wrong_answers import WRONG_ANSWERS
+from wrong_answers import VISIBLE_ANSWERS, WRONG_ANSWERS
 
 pytestmark = pytest.mark.slow
 
@@ -184,12 +184,23 @@ class Kernel:
 @pytest.mark.parametrize("chapter", [c for c in CHAPTERS if c in WRONG_ANSWERS])
 def test_checks_reject_wrong_answers(chapter):
     """Each exercise's check cell (hidden part included) fails, with a CheckFailed message, for
-    every plausible wrong answer listed in wrong_answers.py, and passes again for the solution."""
+    every plausible wrong answer listed in wrong_answers.py, and passes again for the solution.
+    The wrong answers listed in VISIBLE are rejected by the visible checks alone, as a student
+    sees them before grading."""
+    from nlpcourse.check import _visible
+
     nb = _source(chapter)
     wrong = WRONG_ANSWERS[chapter]
+    visible = VISIBLE_ANSWERS[chapter]
     solution_ids = {c.metadata.nbgrader.grade_id for c in _grade_cells(nb, "solution")}
     assert set(wrong) == solution_ids, (
         f"{chapter}: wrong answers missing for {sorted(solution_ids - set(wrong))}")
+    assert visible is not None, f"tests/wrong_answers for {chapter} defines no VISIBLE"
+    assert set(visible) == solution_ids, (
+        f"{chapter}: VISIBLE misses {sorted(solution_ids - set(visible))}")
+    for grade_id, indices in visible.items():
+        assert indices and all(0 <= i < len(wrong[grade_id]) for i in indices), (
+            f"{chapter} {grade_id}: VISIBLE needs indices into WRONG[{grade_id!r}], got {indices}")
     kernel = Kernel(ROOT / "solutions" / chapter)
     failures = []
     try:
@@ -199,9 +210,14 @@ def test_checks_reject_wrong_answers(chapter):
             if meta.get("solution"):
                 check = cells[index + 1]
                 assert check.metadata.get("nbgrader", {}).get("grade"), "check must follow answer"
-                for attempt in wrong[meta["grade_id"]]:
+                for number, attempt in enumerate(wrong[meta["grade_id"]]):
                     status, _, _ = kernel.run(attempt)
                     assert status == "ok", f"wrong answer does not even define: {attempt}"
+                    if number in visible[meta["grade_id"]]:
+                        status, ename, text = kernel.run(_visible(check.source))
+                        if ename != "CheckFailed":
+                            failures.append(f"{meta['grade_id']} (visible checks only): "
+                                            f"{ename or 'passed'} for\n{attempt}\n{text}")
                     status, ename, text = kernel.run(check.source)
                     if ename != "CheckFailed":
                         failures.append(f"{meta['grade_id']}: {ename or 'passed'} for\n{attempt}\n{text}")

@@ -29,6 +29,8 @@ WRONG: dict[str, list[str]] = {
         "    e = (x - x.max()).exp()\n    return e / e.sum(dim=0, keepdim=True)",
         # forgets the exponential
         "def softmax(x):\n    return x / x.sum(dim=-1, keepdim=True)",
+        # calls torch's implementation instead of writing it
+        "def softmax(x):\n    return torch.nn.functional.softmax(x, dim=-1)",
     ],
     "one_hot": [
         # int64 result
@@ -43,4 +45,12 @@ WRONG: dict[str, list[str]] = {
         "        raise ValueError('bad id')\n"
         "    return torch.eye(vocab_size)[ids].T",
     ],
+}
+
+# Wrong answers (indices into WRONG) that the visible checks alone must reject.
+VISIBLE: dict[str, list[int]] = {
+    "make_grid": [0, 1, 2],
+    "normalize_rows": [0, 1, 2],
+    "softmax": [0, 1, 2],
+    "one_hot": [0, 1, 2],
 }

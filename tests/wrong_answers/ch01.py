@@ -16,6 +16,8 @@ WRONG: dict[str, list[str]] = {
         "def simple_tokenize(text):\n    return re.findall(r'\\w+|\\W', text.lower())",
         # a tuple, not a list
         "def simple_tokenize(text):\n    return tuple(re.findall(r'\\w+|[^\\w\\s]', text.lower()))",
+        # the course's tokenizer instead of the one asked for
+        "def simple_tokenize(text):\n    return word_tokenize(text)",
     ],
     "zipf_exponent": [
         # returns the slope itself (negative)
@@ -76,6 +78,11 @@ WRONG: dict[str, list[str]] = {
         "    kept = sorted((t for t in c if c[t] >= min_freq), key=lambda t: (-c[t], t))\n"
         "    return {'<unk>': 0, **{t: i + 1 for i, t in enumerate(kept)}}\n"
         "def encode(tokens, vocab):\n    return [vocab[t] for t in tokens if t in vocab]",
+        # calls the course's Vocab instead of writing it
+        "def build_vocab(sentences, min_freq):\n"
+        "    v = Vocab.build(sentences, min_freq=min_freq, specials=['<unk>'])\n"
+        "    return {t: i for i, t in enumerate(v.tokens)}\n"
+        "def encode(tokens, vocab):\n    return [vocab.get(t, 0) for t in tokens]",
     ],
     "oov_rate": [
         # distinct types instead of running tokens
@@ -98,6 +105,11 @@ WRONG: dict[str, list[str]] = {
         "    c = Counter(t for s in train_sentences for t in s)\n"
         "    tokens = [t for s in test_sentences for t in s]\n"
         "    return 100 * sum(c[t] < min_freq for t in tokens) / len(tokens)",
+        # calls the course's Vocab
+        "def oov_rate(train_sentences, test_sentences, min_freq=1):\n"
+        "    v = Vocab.build(train_sentences, min_freq=min_freq)\n"
+        "    ids = [i for s in test_sentences for i in v.encode(s)]\n"
+        "    return sum(i == v.unk_id for i in ids) / len(ids)",
     ],
     "bpe_merge_step": [
         # counts each word once, ignoring its frequency
@@ -137,5 +149,18 @@ WRONG: dict[str, list[str]] = {
         "def bpe_merge_step(word_freqs):\n"
         "    best = most_frequent_pair(word_freqs)\n"
         "    return merge_pair(word_freqs, best)",
+        # calls the course's BPE functions instead of writing the step
+        "def bpe_merge_step(word_freqs):\n"
+        "    best = most_frequent_pair(word_freqs)\n"
+        "    return best, merge_pair(word_freqs, best)",
     ],
+}
+
+# Wrong answers (indices into WRONG) that the visible checks alone must reject.
+VISIBLE: dict[str, list[int]] = {
+    "simple_tokenize": [0, 1, 2, 4, 5, 6],
+    "zipf_exponent": [0, 1, 2, 4],
+    "build_vocab": [0, 1, 2, 3, 4, 5],
+    "oov_rate": [0, 1, 2, 3],
+    "bpe_merge_step": [4],
 }
