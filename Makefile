@@ -71,10 +71,10 @@ system-packages:
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 lab: $(STAMP)
-	jupyter lab --ServerApp.root_dir=notebooks $(ALLOW_ROOT) $(LAB_ARGS)
+	jupyter lab --ServerApp.root_dir=$(or $(LAB_ROOT),notebooks) $(ALLOW_ROOT) $(LAB_ARGS)
 
 instructor: $(STAMP)
-	JUPYTER_CONFIG_DIR=$(CURDIR)/.jupyter/instructor jupyter lab --ServerApp.root_dir=. $(ALLOW_ROOT) $(LAB_ARGS)
+	JUPYTER_CONFIG_DIR=$(CURDIR)/.jupyter/instructor jupyter lab --ServerApp.root_dir=$(or $(LAB_ROOT),.) $(ALLOW_ROOT) $(LAB_ARGS)
 
 test: system-packages $(STAMP)
 	python -m pytest -ra
