@@ -1,4 +1,4 @@
-"""Benchmark our n-gram models against nltk.lm: fit time and evaluation throughput, same probabilities.
+"""Benchmark our n-gram models against nltk.lm and KenLM: fit time, evaluation throughput, same numbers.
 
     python benchmarks/ngram.py            # docstrings corpus, 4,000 training sentences, trigrams
     python benchmarks/ngram.py --quick    # 500 sentences, a smoke test
@@ -18,6 +18,12 @@ every probability and back-off weight). Evaluation: nltk scores a random sample 
 one by one (``score(word, context)``, what its ``perplexity`` calls); ours evaluates the whole validation
 set at once (``token_logprobs``) and, separately, one query at a time (``logprob``). The probabilities of
 the sample are compared before any ratio is printed.
+
+KenLM: our Kneser-Ney trigram model (default SRILM padding, one ``<s>``) is written as ARPA and loaded
+by ``kenlm.Model``; ``model.score(sentence)`` must equal ``lm.sentence_logprob(tokens) / ln 10`` on every
+validation sentence. Then both score every validation sentence, one call per sentence (KenLM's Python
+API; ours ``sentence_logprob``), in alternating rounds on 2 threads; medians are compared. Our
+whole-corpus call ``token_logprobs`` is timed too. The last line is that per-sentence throughput ratio.
 """
 
 from __future__ import annotations
@@ -25,10 +31,14 @@ from __future__ import annotations
 import argparse
 import math
 import random
+import statistics
+import tempfile
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+import kenlm
 import numpy as np
 from nltk.lm import KneserNeyInterpolated, Laplace, Vocabulary
 
@@ -81,12 +91,13 @@ def main(argv: list[str] | None = None) -> None:
 
     models: dict[str, tuple[Callable[[], Any], Callable[[], Any]]] = {
         "Kneser-Ney": (
-            lambda: NgramLM(order, "kneser_ney", discount=(0.0,) + (0.1,) * (order - 1)).fit(train),
+            lambda: NgramLM(order, "kneser_ney", discount=(0.0,) + (0.1,) * (order - 1),
+                            padding="nltk").fit(train),
             lambda: fit_nltk(KneserNeyInterpolated, order, train, Vocabulary(unk_label="<unk>"),
                              discount=0.1),
         ),
         "Laplace": (
-            lambda: NgramLM(order, "add_k", k=1.0).fit(train),
+            lambda: NgramLM(order, "add_k", k=1.0, padding="nltk").fit(train),
             lambda: fit_nltk(Laplace, order, train, VocabularyWithoutBos(unk_label="<unk>")),
         ),
     }
@@ -128,6 +139,37 @@ def main(argv: list[str] | None = None) -> None:
     one_by_one = rows[0][4] / rows[0][5]
     print("\nfit ratio = nltk fit time / ours; eval ratio = our batch throughput / nltk's "
           f"(one query at a time: {one_by_one:,.0f}x for Kneser-Ney)")
+    ratio = against_kenlm(train, valid, order, rounds=3 if args.quick else 9)
+    print(f"ratio: {ratio:.2f} (ours vs KenLM, higher is better)")
+
+
+def against_kenlm(train: list[list[str]], valid: list[list[str]], order: int, rounds: int) -> float:
+    """Tokens per second scoring every validation sentence, ours / KenLM's; the scores must agree."""
+    lm = NgramLM(order, "kneser_ney").fit(train)
+    with tempfile.TemporaryDirectory() as folder:
+        model = kenlm.Model(str(lm.to_arpa(Path(folder) / "lm.arpa")))
+    texts = [" ".join(s) for s in valid]
+    ours = np.array([lm.sentence_logprob(s) for s in valid]) / math.log(10)
+    theirs = np.array([model.score(t) for t in texts])
+    if not np.allclose(ours, theirs, rtol=1e-5, atol=1e-4):
+        raise SystemExit(f"KenLM and ours differ: max |log10 difference| {np.abs(ours - theirs).max():.3g}")
+    tokens = sum(len(s) + 1 for s in valid)
+    times: dict[str, list[float]] = {"KenLM score()": [], "ours sentence_logprob()": [],
+                                     "ours token_logprobs() (whole set)": []}
+    runs = {"KenLM score()": lambda: [model.score(t) for t in texts],
+            "ours sentence_logprob()": lambda: [lm.sentence_logprob(s) for s in valid],
+            "ours token_logprobs() (whole set)": lambda: lm.token_logprobs(valid)}
+    for _ in range(rounds):  # alternate, so that a busy moment slows all of them alike
+        for name, run in runs.items():
+            start = time.perf_counter()
+            run()
+            times[name].append(time.perf_counter() - start)
+    print(f"\nKenLM, {order}-gram Kneser-Ney, {len(valid):,} validation sentences ({tokens:,} tokens), "
+          f"max |log10 difference| {np.abs(ours - theirs).max():.1e}, medians of {rounds} rounds:")
+    rates = {name: tokens / statistics.median(t) for name, t in times.items()}
+    for name, rate in rates.items():
+        print(f"  {name:<34} {rate:>12,.0f} tokens/s")
+    return rates["ours sentence_logprob()"] / rates["KenLM score()"]
 
 
 if __name__ == "__main__":

@@ -24,11 +24,13 @@ def split() -> tuple[list[list[str]], list[list[str]]]:
     return train.sentences + extra, valid.sentences + [["the", "unseen", "okapi", "sang"]]
 
 
-def ngrams_of(sentence: list[str], order: int) -> list[tuple[str, ...]]:
-    """The n-grams that predict each word and <eos> of a padded sentence (our convention)."""
-    padded = ["<bos>"] * (order - 1) + sentence + ["<eos>"]
-    grams = [tuple(padded[i - order + 1: i + 1]) for i in range(order - 1, len(padded))]
-    assert grams == padded_ngrams(sentence, order)
+def ngrams_of(sentence: list[str], order: int, padding: str = "nltk") -> list[tuple[str, ...]]:
+    """The n-grams that predict each word and <eos> of a padded sentence: nltk pads with order - 1
+    <bos>, SRILM and KenLM with one (so the first words have shorter contexts)."""
+    pad = order - 1 if padding == "nltk" else min(1, order - 1)
+    padded = ["<bos>"] * pad + sentence + ["<eos>"]
+    grams = [tuple(padded[max(i - order + 1, 0): i + 1]) for i in range(pad, len(padded))]
+    assert grams == padded_ngrams(sentence, order, padding)
     return grams
 
 
@@ -65,7 +67,7 @@ def nltk_model(cls, lm: NgramLM, train: list[list[str]], vocabulary_cls=nltk_lm.
 @pytest.mark.parametrize("k", [1.0, 0.1, 0.01])
 def test_add_k_perplexity_equals_nltk(split, order, k):
     train, valid = split
-    ours = NgramLM(order, "add_k", k=k).fit(train, min_freq=MIN_FREQ)
+    ours = NgramLM(order, "add_k", k=k, padding="nltk").fit(train, min_freq=MIN_FREQ)
     cls = nltk_lm.Laplace if k == 1.0 else nltk_lm.Lidstone
     theirs = nltk_model(cls, ours, train, VocabularyWithoutBos, **({} if k == 1.0 else {"gamma": k}))
     grams = [g for s in in_vocab(ours, valid) for g in ngrams_of(s, order)]
@@ -74,7 +76,7 @@ def test_add_k_perplexity_equals_nltk(split, order, k):
 
 def test_mle_equals_nltk_and_is_infinite_on_new_text(split):
     train, valid = split
-    ours = NgramLM(2, "mle").fit(train, min_freq=MIN_FREQ)
+    ours = NgramLM(2, "mle", padding="nltk").fit(train, min_freq=MIN_FREQ)
     theirs = nltk_model(nltk_lm.MLE, ours, train)
     for gram in [g for s in in_vocab(ours, train[:20]) for g in ngrams_of(s, 2)]:
         assert ours.prob(gram[-1], gram[:-1]) == pytest.approx(theirs.score(gram[-1], gram[:-1]), rel=1e-12)
@@ -99,7 +101,8 @@ def test_nltk_add_k_wastes_mass_on_bos(split):
 def test_kneser_ney_equals_nltk_on_seen_contexts(split, order):
     """nltk's KneserNeyInterpolated(order, discount=d) is ours with discounts (0, d, ..., d)."""
     train, valid = split
-    ours = NgramLM(order, "kneser_ney", discount=(0.0,) + (0.1,) * (order - 1)).fit(train, min_freq=MIN_FREQ)
+    ours = NgramLM(order, "kneser_ney", discount=(0.0,) + (0.1,) * (order - 1), padding="nltk").fit(
+        train, min_freq=MIN_FREQ)
     theirs = nltk_model(nltk_lm.KneserNeyInterpolated, ours, train, discount=0.1)
     seen = {g[:-1] for s in in_vocab(ours, train) for g in ngrams_of(s, order)}
     contexts = sorted({g[:-1] for s in in_vocab(ours, valid[:15]) for g in ngrams_of(s, order)} & seen)
@@ -117,7 +120,7 @@ def test_default_kneser_ney_differs_from_nltk_only_by_the_unigram_discount(split
     """nltk does not discount unigrams: a word never seen gets probability 0 and perplexity is infinite.
     Our default discounts every order (estimated) and gives that mass to the uniform distribution."""
     train, valid = split
-    nltk_like = NgramLM(3, "kneser_ney", discount=(0.0, 0.1, 0.1)).fit(train)  # min_freq 1: <unk> unseen
+    nltk_like = NgramLM(3, "kneser_ney", discount=(0.0, 0.1, 0.1), padding="nltk").fit(train)  # <unk> unseen
     theirs = nltk_model(nltk_lm.KneserNeyInterpolated, nltk_like, train, discount=0.1)
     assert nltk_like.prob("okapi", ("the", "unseen")) == theirs.score("<unk>", ("the", "<unk>")) == 0.0
     assert nltk_like.perplexity(valid) == math.inf
@@ -130,13 +133,14 @@ def test_default_kneser_ney_differs_from_nltk_only_by_the_unigram_discount(split
 # --- probabilities sum to one ---------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("padding", ["srilm", "nltk"])
 @pytest.mark.parametrize("method", METHODS)
 @pytest.mark.parametrize("order", [1, 2, 3, 4])
-def test_distributions_sum_to_one(split, method, order):
+def test_distributions_sum_to_one(split, method, order, padding):
     train, valid = split
-    lm = NgramLM(order, method).fit(train, min_freq=MIN_FREQ)
+    lm = NgramLM(order, method, padding=padding).fit(train, min_freq=MIN_FREQ)
     rng = np.random.default_rng(order)
-    grams = [g for s in valid[:40] for g in ngrams_of(s, order)]
+    grams = [g for s in valid[:40] for g in ngrams_of(s, order, padding)]
     contexts = [grams[i][:-1] for i in rng.choice(len(grams), 12, replace=False)]
     contexts += [("<bos>",) * (order - 1), ("zebra",) * (order - 1), ("the",) * min(order - 1, 1)]
     words = lm.vocab.tokens
@@ -152,29 +156,42 @@ def test_distributions_sum_to_one(split, method, order):
 # --- KenLM reads our ARPA files -------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("order", "method"), [(2, "kneser_ney"), (3, "kneser_ney"), (4, "kneser_ney"),
-                                               (3, "backoff"), (3, "interpolation")])
-def test_kenlm_reads_our_arpa(split, tmp_path, order, method):
+@pytest.mark.parametrize("method", ["kneser_ney", "backoff", "interpolation"])
+@pytest.mark.parametrize("order", [2, 3, 4, 5])  # KenLM reads bigram models and up
+def test_kenlm_scores_sentences_as_we_do(split, tmp_path, order, method):
+    """KenLM reads our ARPA file and its score(sentence) (one <s>, </s> included) equals
+    sentence_logprob / ln 10 for every sentence; every single query agrees too."""
     kenlm = pytest.importorskip("kenlm")
     train, valid = split
     lm = NgramLM(order, method).fit(train, min_freq=MIN_FREQ)
     model = kenlm.Model(str(lm.to_arpa(tmp_path / "lm.arpa")))
+    sentences = valid[:80]
+    assert any(w not in lm.vocab for s in sentences for w in s)  # <unk> is exercised
+    for sentence in sentences:
+        expected = lm.sentence_logprob(sentence) / math.log(10)
+        assert model.score(" ".join(sentence)) == pytest.approx(expected, rel=1e-6, abs=1e-4), sentence
     arpa = {"<bos>": "<s>", "<eos>": "</s>"}
-    grams = [g for s in in_vocab(lm, valid[:60]) for g in ngrams_of(s, order)]
-    assert any("<unk>" in g for g in grams)
-    for gram in grams:
+    for gram in [g for s in in_vocab(lm, valid[:20]) for g in ngrams_of(s, order, "srilm")]:
         state = kenlm.State()
-        model.NullContextWrite(state)
-        for word in gram[:-1]:
+        model.BeginSentenceWrite(state) if gram[0] == "<bos>" else model.NullContextWrite(state)
+        for word in gram[1:-1] if gram[0] == "<bos>" else gram[:-1]:
             after = kenlm.State()
             model.BaseScore(state, arpa.get(word, word), after)
             state = after
         got = model.BaseScore(state, arpa.get(gram[-1], gram[-1]), kenlm.State())
         assert got == pytest.approx(lm.logprob(gram[-1], gram[:-1]) / math.log(10), abs=2e-5), gram
-    padded = [" ".join(s) for s in in_vocab(lm, valid[:60])]
-    ours = sum(lm.sentence_logprob(s.split()) for s in padded) / math.log(10)
-    if order == 2:  # with one <s> of padding, KenLM's full-sentence score is ours
-        assert sum(model.score(s) for s in padded) == pytest.approx(ours, rel=1e-5)
+
+
+def test_nltk_padding_differs_from_kenlm_at_sentence_starts(split, tmp_path):
+    """With nltk's order - 1 <bos>, the first words are scored from <bos> <bos>, which KenLM's score()
+    never asks for: the sentence totals differ; with the default SRILM padding they agree."""
+    kenlm = pytest.importorskip("kenlm")
+    train, valid = split
+    nltk_padded = NgramLM(3, "kneser_ney", padding="nltk").fit(train, min_freq=MIN_FREQ)
+    model = kenlm.Model(str(nltk_padded.to_arpa(tmp_path / "nltk.arpa")))
+    gaps = [abs(model.score(" ".join(s)) - nltk_padded.sentence_logprob(s) / math.log(10))
+            for s in valid[:40]]
+    assert max(gaps) > 0.01
 
 
 def test_arpa_needs_a_back_off_model(split, tmp_path):
@@ -186,20 +203,22 @@ def test_arpa_needs_a_back_off_model(split, tmp_path):
 # --- counting -------------------------------------------------------------------------------------
 
 
-def test_counts_and_continuations_match_brute_force(split):
+@pytest.mark.parametrize("padding", ["srilm", "nltk"])
+def test_counts_and_continuations_match_brute_force(split, padding):
     train, _ = split
     order = 4
-    lm = NgramLM(order, "kneser_ney").fit(train, min_freq=MIN_FREQ)
+    lm = NgramLM(order, "kneser_ney", padding=padding).fit(train, min_freq=MIN_FREQ)
     tokens = lm.vocab.tokens
-    padded = [["<bos>"] * (order - 1) + s + ["<eos>"] for s in in_vocab(lm, train)]
+    pad = lm.pad
+    padded = [["<bos>"] * pad + s + ["<eos>"] for s in in_vocab(lm, train)]
     for k in range(1, order + 1):
-        expected = Counter(tuple(p[i - k + 1: i + 1]) for p in padded for i in range(order - 1, len(p)))
+        expected = Counter(tuple(p[i - k + 1: i + 1]) for p in padded for i in range(max(pad, k - 1), len(p)))
         table = lm.counts.tables[k - 1]
         names = _names(lm.counts, tokens, k)
         got = {names[j]: int(c) for j, c in enumerate(table.count) if c > 0}
         assert got == dict(expected), f"order {k}"
         if k < order:
-            above = Counter(tuple(p[i - k: i + 1]) for p in padded for i in range(order - 1, len(p)))
+            above = Counter(tuple(p[i - k: i + 1]) for p in padded for i in range(max(pad, k), len(p)))
             continuation = Counter(g[1:] for g in above)
             got = {names[j]: int(c) for j, c in enumerate(table.continuation) if c > 0}
             assert got == dict(continuation), f"continuations of order {k}"
@@ -216,7 +235,7 @@ def _names(counts: NgramCounts, tokens: list[str], k: int) -> list[tuple[str, ..
 def test_estimated_discount_is_n1_over_n1_plus_2n2(split):
     train, _ = split
     lm = NgramLM(3, "kneser_ney").fit(train, min_freq=MIN_FREQ)
-    counts = Counter(g for s in in_vocab(lm, train) for g in ngrams_of(s, 3))
+    counts = Counter(g for s in in_vocab(lm, train) for g in ngrams_of(s, 3, "srilm") if len(g) == 3)
     n1 = sum(1 for c in counts.values() if c == 1)
     n2 = sum(1 for c in counts.values() if c == 2)
     assert lm.discounts[2] == pytest.approx(n1 / (n1 + 2 * n2))
@@ -314,3 +333,40 @@ def test_other_mistakes_get_clear_errors(split):
         NgramLM(3, "backoff", discount=1.0)
     with pytest.raises(ValueError, match="never seen"):
         NgramLM(2, "mle").fit(train).distribution(("okapi",))
+
+
+# --- the plain-Python reference ---------------------------------------------------------------------
+
+
+def random_corpus(seed: int, sentences: int = 60, words: int = 12) -> list[list[str]]:
+    """Sentences of random lengths over a small Zipf-like vocabulary: many repeated n-grams, some once."""
+    rng = np.random.default_rng(seed)
+    weights = 1 / np.arange(1, words + 1)
+    return [[f"w{int(i)}" for i in rng.choice(words, rng.integers(1, 9), p=weights / weights.sum())]
+            for _ in range(sentences)]
+
+
+@pytest.mark.parametrize("padding", ["srilm", "nltk"])
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("order", [1, 2, 3, 4])
+def test_array_engine_equals_the_plain_python_formulas(method, order, padding):
+    """NgramLM (vectorised back-off tables) and ReferenceNgramLM (the formulas, recursively) agree to
+    1e-12 on every probability of random corpora, unseen words and contexts included."""
+    from nlpcourse.lm.reference import ReferenceNgramLM
+
+    for seed in range(3):
+        train, test = random_corpus(seed), random_corpus(seed + 100, sentences=15, words=14)
+        fast = NgramLM(order, method, padding=padding).fit(train, min_freq=2)
+        slow = ReferenceNgramLM(order, method, padding=padding).fit(train, vocab=fast.vocab)
+        if method in ("backoff", "kneser_ney"):
+            assert fast.discounts == pytest.approx(slow.discount, rel=1e-12)
+        contexts = {g[:-1] for s in test for g in padded_ngrams(s, order, padding)}
+        for context in sorted(contexts)[:25]:
+            for word in fast.vocab.tokens:
+                expected = slow.prob(word, context)
+                got = fast.prob(word, context)
+                assert got == pytest.approx(expected, rel=1e-12, abs=1e-15), (method, context, word)
+        if method != "mle":
+            for sentence in test:
+                assert fast.sentence_logprob(sentence) == pytest.approx(
+                    slow.sentence_logprob(sentence), rel=1e-12), sentence

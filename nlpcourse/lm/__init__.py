@@ -2,7 +2,9 @@
 
 * :mod:`~nlpcourse.lm.counts`: padded n-gram counting into sorted tables, continuation counts.
 * :mod:`~nlpcourse.lm.ngram`: :class:`NgramLM`, MLE, add-k, interpolation, back-off and Kneser-Ney;
-  log-probabilities, perplexity, sampling with temperature.
+  log-probabilities, perplexity, sampling with temperature; SRILM/KenLM or nltk sentence padding.
+* :mod:`~nlpcourse.lm.reference`: :class:`ReferenceNgramLM`, the same formulas in plain Python.
+* :mod:`~nlpcourse.lm.scoring`: the compiled back-off walk that scores sentences.
 * :mod:`~nlpcourse.lm.arpa`: export to the ARPA format read by KenLM.
 * :mod:`~nlpcourse.lm.cells`: our RNN and LSTM cells, unrolled over time, equal to ``torch.nn``'s.
 * :mod:`~nlpcourse.lm.rnn`: :class:`RNNLM`, truncated BPTT in the shared training loop, perplexity,
@@ -12,7 +14,8 @@
 from nlpcourse.lm.arpa import write_arpa
 from nlpcourse.lm.cells import LSTMCell, Recurrent, RNNCell, gradient_through_time
 from nlpcourse.lm.counts import NgramCounts, NgramTable, padded_stream
-from nlpcourse.lm.ngram import METHODS, NgramLM, apply_temperature, padded_ngrams
+from nlpcourse.lm.ngram import METHODS, PADDINGS, NgramLM, apply_temperature, padded_ngrams
+from nlpcourse.lm.reference import ReferenceNgramLM
 from nlpcourse.lm.rnn import (
     RNNLM,
     RNNLMConfig,
@@ -32,7 +35,9 @@ __all__ = [
     "NgramTable",
     "padded_stream",
     "METHODS",
+    "PADDINGS",
     "NgramLM",
+    "ReferenceNgramLM",
     "apply_temperature",
     "padded_ngrams",
     "write_arpa",

@@ -5,8 +5,10 @@
     counts.tables[2].count        # raw counts of the trigrams, one per distinct trigram
     counts.find(2, context_id, w) # row of the trigram (context, w) in table 2, or -1
 
-Every sentence is padded as ``<bos> ... <bos> w_1 ... w_m <eos>`` (order - 1 times ``<bos>``), so each
-of ``w_1 ... w_m, <eos>`` is *predicted* once, always from a full context of order - 1 tokens.
+Every sentence is padded as ``<bos> ... <bos> w_1 ... w_m <eos>`` with ``pad`` times ``<bos>``: once, as
+SRILM and KenLM do (the default of :class:`~nlpcourse.lm.ngram.NgramLM`; the first words are then predicted
+from shorter contexts), or order - 1 times, as nltk does (every token has a full context of order - 1
+tokens). Each of ``w_1 ... w_m, <eos>`` is *predicted* once.
 
 An n-gram of order k is stored as the pair (id of its first k - 1 tokens in table k - 1, last token),
 packed into one integer ``key = prefix_id * vocab_size + word``, as in the tries of SRILM and KenLM.
@@ -15,7 +17,7 @@ and the words that can follow one context form a contiguous run of rows. Keys ne
 id is below the number of distinct (k - 1)-grams, not ``vocab_size ** (k - 1)``.
 
 Table k holds every k-gram found inside a padded sentence; its ``count`` is how often its last token was
-predicted (0 for the all-``<bos>`` k-grams, which occur only as contexts). ``continuation[j]`` (for
+predicted (0 for k-grams ending in ``<bos>``, which occur only as contexts). ``continuation[j]`` (for
 k < order) is the number of distinct tokens seen right before k-gram j, N1+(. w), which Kneser-Ney uses.
 """
 
@@ -46,19 +48,21 @@ class NgramTable:
 
 
 def padded_stream(ids: np.ndarray, lengths: np.ndarray, order: int, bos_id: int, eos_id: int,
-                  ) -> tuple[np.ndarray, np.ndarray]:
+                  pad: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Sentences padded and concatenated: ``(tokens, offset)``, both int64 of one length.
 
-    ids: the token ids of all sentences, concatenated; lengths: the number of tokens of each sentence.
-    ``offset[i]`` is the position of token i inside its padded sentence ``<bos>^(order-1) ... <eos>``;
-    tokens with ``offset >= order - 1`` are the predicted ones (the words and ``<eos>``).
+    ids: the token ids of all sentences, concatenated; lengths: the number of tokens of each sentence;
+    pad: the number of ``<bos>`` before each sentence (default order - 1).
+    ``offset[i]`` is the position of token i inside its padded sentence ``<bos>^pad ... <eos>``;
+    tokens with ``offset >= pad`` are the predicted ones (the words and ``<eos>``).
     """
+    pad = order - 1 if pad is None else pad
     lengths = np.asarray(lengths, dtype=np.int64)
-    padded = lengths + order
+    padded = lengths + pad + 1
     ends = np.cumsum(padded)
     starts = ends - padded
     tokens = np.full(int(ends[-1]) if len(ends) else 0, bos_id, dtype=np.int64)
-    first_word = starts + order - 1 - (np.cumsum(lengths) - lengths)  # minus the words before
+    first_word = starts + pad - (np.cumsum(lengths) - lengths)  # minus the words before
     words = np.arange(len(ids), dtype=np.int64) + np.repeat(first_word, lengths)
     tokens[words] = ids
     tokens[ends - 1] = eos_id
@@ -75,10 +79,11 @@ class NgramCounts:
 
     @classmethod
     def from_ids(cls, ids: np.ndarray, lengths: np.ndarray, order: int, vocab_size: int, bos_id: int,
-                 eos_id: int) -> NgramCounts:
+                 eos_id: int, pad: int | None = None) -> NgramCounts:
         """Count every n-gram of orders 1..order in sentences given as :func:`padded_stream` takes them."""
-        tokens, offset = padded_stream(ids, lengths, order, bos_id, eos_id)
-        predicted = offset >= order - 1
+        pad = order - 1 if pad is None else pad
+        tokens, offset = padded_stream(ids, lengths, order, bos_id, eos_id, pad)
+        predicted = offset >= pad
         unigrams = NgramTable(1, np.arange(vocab_size, dtype=np.int64), np.zeros(vocab_size, np.int64),
                               np.arange(vocab_size, dtype=np.int64), np.full(vocab_size, -1, np.int64),
                               np.bincount(tokens[predicted], minlength=vocab_size))
@@ -91,8 +96,9 @@ class NgramCounts:
             rows[valid] = inverse
             where = np.empty(len(key), dtype=np.int64)
             where[inverse] = valid  # one position of each k-gram (any will do)
+            counted = rows[predicted]
             tables.append(NgramTable(k, key, key // vocab_size, key % vocab_size, ids[where],
-                                     np.bincount(rows[predicted], minlength=len(key))))
+                                     np.bincount(counted[counted >= 0], minlength=len(key))))
             ids = rows
         for lower, higher in zip(tables, tables[1:], strict=False):
             lower.continuation = np.bincount(higher.suffix[higher.count > 0], minlength=len(lower))

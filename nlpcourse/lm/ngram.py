@@ -7,9 +7,12 @@
     lm.to_arpa("model.arpa")             # for KenLM, SRILM and friends
 
 The chain rule with the Markov assumption: P(w_1 .. w_m) = prod_i P(w_i | w_{i-n+1} .. w_{i-1}), over the
-words and the end marker of each sentence padded as ``<bos>^(n-1) w_1 .. w_m <eos>``. Words outside the
-vocabulary are ``<unk>`` in training and evaluation alike. The vocabulary that can be predicted is every
-vocabulary entry except ``<bos>`` and ``<pad>``; |V| below is its size. With c() the training counts:
+words and the end marker of each sentence padded as ``<bos> w_1 .. w_m <eos>``, as SRILM and KenLM pad it
+(``padding="srilm"``, the default: the first word is predicted from ``<bos>`` alone, the second from
+``<bos> w_1``, ...), or as ``<bos>^(n-1) w_1 .. w_m <eos>``, as nltk pads it (``padding="nltk"``).
+Words outside the vocabulary are ``<unk>`` in training and evaluation alike. The vocabulary that can be
+predicted is every vocabulary entry except ``<bos>`` and ``<pad>``; |V| below is its size. With c() the
+training counts:
 
 * ``mle``: P(w | h) = c(h w) / c(h) (zero for anything unseen);
 * ``add_k``: P(w | h) = (c(h w) + k) / (c(h) + k |V|); k = 1 is Laplace, 0 < k < 1 Lidstone;
@@ -19,7 +22,9 @@ vocabulary entry except ``<bos>`` and ``<pad>``; |V| below is its size. With c()
   beta(h) P(w | h'), with beta(h) making the distribution sum to one;
 * ``kneser_ney`` (interpolated): P(w | h) = max(c(h w) - D, 0) / c(h) + D N1+(h .) / c(h) P(w | h'), where
   the lower orders count *continuations* N1+(. h w), the number of distinct words seen before h w, not
-  occurrences. A context never seen passes all its mass to the next lower order.
+  occurrences -- except, with SRILM padding, n-grams that begin with ``<bos>``: nothing can stand before
+  them, so they keep their counts (as SRILM and KenLM's lmplz do). A context never seen passes all its
+  mass to the next lower order.
 
 Discounts D are per order, estimated as D = n1 / (n1 + 2 n2) from the numbers of n-grams seen once and
 twice (Ney, Essen and Kneser 1994) unless given. In the last three methods the unigram level gives its
@@ -29,7 +34,12 @@ Every interpolated or back-off model is stored in back-off form, as an ARPA file
 for every seen n-gram and a back-off weight for every seen context, so one query costs a binary search
 per order, whatever the vocabulary size.
 nltk's ``KneserNeyInterpolated(order, discount=d)`` is ``NgramLM(order, "kneser_ney",
-discount=(0, d, ..., d))``: nltk does not discount the unigram level, so it gives new words probability 0.
+discount=(0, d, ..., d), padding="nltk")``: nltk does not discount the unigram level, so it gives new words
+probability 0. With the default padding, ``kenlm.Model(lm.to_arpa(path)).score(" ".join(sentence))``
+equals ``lm.sentence_logprob(sentence) / ln 10``.
+
+This module is the fast engine (sorted arrays, vectorised back-off, a compiled per-sentence scorer);
+:mod:`nlpcourse.lm.reference` computes the same probabilities in plain Python, formula by formula.
 """
 
 from __future__ import annotations
@@ -43,23 +53,35 @@ from pathlib import Path
 import numpy as np
 
 from nlpcourse.lm.counts import NgramCounts, padded_stream
+from nlpcourse.lm.scoring import BackoffTables
 from nlpcourse.text.vocab import BOS, EOS, PAD, UNK, Vocab
 
-__all__ = ["METHODS", "NgramLM", "apply_temperature", "padded_ngrams"]
+__all__ = ["METHODS", "PADDINGS", "NgramLM", "apply_temperature", "padded_ngrams"]
 
 METHODS = ("mle", "add_k", "interpolation", "backoff", "kneser_ney")
+PADDINGS = ("srilm", "nltk")
 _INTERPOLATED = ("interpolation", "backoff", "kneser_ney")
 
 
-def padded_ngrams(sentence: Sequence[str], order: int) -> list[tuple[str, ...]]:
-    """The n-grams that predict each word and ``<eos>`` of ``<bos>^(order-1) sentence <eos>``.
+def padded_ngrams(sentence: Sequence[str], order: int, padding: str = "srilm") -> list[tuple[str, ...]]:
+    """The n-grams that predict each word and ``<eos>`` of the padded sentence.
 
-    ``padded_ngrams(["a", "b"], 2)`` -> ``[("<bos>", "a"), ("a", "b"), ("b", "<eos>")]``.
+    ``padded_ngrams(["a", "b"], 3)`` -> ``[("<bos>", "a"), ("<bos>", "a", "b"), ("a", "b", "<eos>")]``;
+    with ``padding="nltk"`` the sentence is ``<bos>^(order-1) a b <eos>`` and every n-gram has n tokens.
     """
     if isinstance(sentence, str):
         raise TypeError(f"sentence must be a list of tokens, got the str {sentence[:30]!r}: tokenize it")
-    padded = [BOS] * (order - 1) + list(sentence) + [EOS]
-    return [tuple(padded[i - order + 1: i + 1]) for i in range(order - 1, len(padded))]
+    pad = _pad(order, padding)
+    padded = [BOS] * pad + list(sentence) + [EOS]
+    return [tuple(padded[max(i - order + 1, 0): i + 1]) for i in range(pad, len(padded))]
+
+
+def _pad(order: int, padding: str) -> int:
+    """The number of ``<bos>`` before a sentence: one (SRILM, KenLM) or order - 1 (nltk)."""
+    if padding not in PADDINGS:
+        raise ValueError(f"unknown padding {padding!r}: 'srilm' (one <bos>, as SRILM and KenLM) or "
+                         "'nltk' (order - 1 of them)")
+    return min(1, order - 1) if padding == "srilm" else order - 1
 
 
 def apply_temperature(probs: np.ndarray, temperature: float) -> np.ndarray:
@@ -87,11 +109,13 @@ class NgramLM:
         or ``order`` numbers (unigrams first).
     lambdas: the weights of ``interpolation``: a number for every order or ``order`` numbers (unigrams
         first); default 0.99 for unigrams (against the uniform distribution), 0.6 above.
+    padding: ``"srilm"`` (one ``<bos>`` before each sentence, as SRILM and KenLM) or ``"nltk"``
+        (order - 1 of them).
     """
 
     def __init__(self, order: int = 3, smoothing: str = "kneser_ney", *, k: float = 1.0,
                  discount: float | Sequence[float] | None = None,
-                 lambdas: float | Sequence[float] | None = None) -> None:
+                 lambdas: float | Sequence[float] | None = None, padding: str = "srilm") -> None:
         if isinstance(order, bool) or not isinstance(order, int) or order < 1:
             raise ValueError(f"order must be an int >= 1 (1 = unigrams, 2 = bigrams, ...), got {order!r}")
         if smoothing not in METHODS:
@@ -99,6 +123,7 @@ class NgramLM:
         if smoothing == "add_k" and not k > 0:
             raise ValueError(f"add_k needs k > 0 (k = 1 is Laplace), got {k}; k = 0 is smoothing='mle'")
         self.order, self.smoothing, self.k = order, smoothing, float(k)
+        self.padding, self.pad = padding, _pad(order, padding)
         highest = 1.0 if smoothing == "kneser_ney" else 0.999
         self.discount = None if discount is None else _per_order(discount, order, "discount", 0.0, highest)
         self.discounts: tuple[float, ...] | None = self.discount  # the ones in use, estimated by fit
@@ -126,8 +151,9 @@ class NgramLM:
             vocab = _build_vocab(sentences, min_freq)
         self.vocab = vocab
         self._index = {token: i for i, token in enumerate(vocab.tokens)}
+        self._unk, self._start, self._end = vocab.unk_id, [vocab.bos_id] * self.pad, [vocab.eos_id]
         self.counts = NgramCounts.from_ids(*self._encode_all(sentences), self.order, len(vocab),
-                                           vocab.bos_id, vocab.eos_id)
+                                           vocab.bos_id, vocab.eos_id, self.pad)
         self._predictable = np.ones(len(vocab), dtype=bool)
         self._predictable[[vocab.bos_id] + ([vocab.pad_id] if PAD in vocab.specials else [])] = False
         self._estimate()
@@ -138,9 +164,15 @@ class NgramLM:
 
         (Table i holds the (i + 1)-grams.) ``seen[i]`` marks the rows that have their own probability.
         """
-        tables, n, size = self.counts.tables, self.order, int(self._predictable.sum())
+        tables, size = self.counts.tables, int(self._predictable.sum())
         kn = self.smoothing == "kneser_ney"
-        effective = [t.continuation if kn and t.order < n else t.count for t in tables]
+        effective = [t.count for t in tables]
+        if kn:  # lower orders count continuations, except n-grams that start a sentence (SRILM padding)
+            first = tables[0].word
+            for i, table in enumerate(tables[:-1]):
+                first = first if i == 0 else first[table.prefix]
+                starts = (first == self.vocab.bos_id) if self.padding == "srilm" else False
+                effective[i] = np.where(starts, table.count, table.continuation)
         self.totals = [np.array([effective[0].sum()])] + [
             np.bincount(t.prefix, weights=e, minlength=len(lower))
             for t, e, lower in zip(tables[1:], effective[1:], tables[:-1], strict=True)]
@@ -176,6 +208,8 @@ class NgramLM:
                 if i:
                     self.log_backoff.append(np.log(gamma))
                 lower_p = p
+        self._compiled = BackoffTables.from_model(tables, self.logp, self.seen, self.log_backoff,
+                                                  len(self.vocab))
 
     # --- queries -----------------------------------------------------------------------------------
     def logprob(self, word: str, context: Sequence[str] = ()) -> float:
@@ -199,12 +233,16 @@ class NgramLM:
         """log P of every predicted token (each word, then ``<eos>``) of every sentence, in order."""
         self._check_fitted()
         tokens, offset = padded_stream(*self._encode_all(_as_sentences(sentences, "sentences")),
-                                       self.order, self.vocab.bos_id, self.vocab.eos_id)
-        return self._stream_logprobs(tokens, offset, self.order)[offset >= self.order - 1]
+                                       self.order, self.vocab.bos_id, self.vocab.eos_id, self.pad)
+        return self._stream_logprobs(tokens, offset, self.order)[offset >= self.pad]
 
     def sentence_logprob(self, sentence: Sequence[str]) -> float:
         """log P(sentence), ``<eos>`` included: the sum of its tokens' log-probabilities."""
-        return float(self.token_logprobs([sentence]).sum())
+        if self.smoothing not in _INTERPOLATED or isinstance(sentence, str):
+            return float(self.token_logprobs([sentence]).sum())
+        get, unk = self._index.get, self._unk  # the fast path of one sentence: no stream to build
+        ids = np.array(self._start + [get(token, unk) for token in sentence] + self._end, dtype=np.int64)
+        return float(self._compiled.sentence(ids, self.pad, self.order))
 
     def perplexity(self, sentences: Iterable[Sequence[str]]) -> float:
         """exp(- mean log P) over every predicted token; ``inf`` if one of them has probability 0."""
@@ -218,10 +256,10 @@ class NgramLM:
         """Sample a sentence word by word until ``<eos>`` or ``max_words``; ``prefix`` starts it."""
         self._check_fitted()
         rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-        history = [self.vocab.bos_id] * (self.order - 1) + self._encode(list(prefix))
+        history = [self.vocab.bos_id] * self.pad + self._encode(list(prefix))
         words = list(prefix)
         for _ in range(max_words):
-            probs = apply_temperature(self._distribution_ids(history[len(history) - self.order + 1:]),
+            probs = apply_temperature(self._distribution_ids(history[max(len(history) - self.order + 1, 0):]),
                                       temperature)
             token = int(rng.choice(len(probs), p=probs))
             if token == self.vocab.eos_id:
@@ -238,34 +276,30 @@ class NgramLM:
 
     # --- internals ---------------------------------------------------------------------------------
     def _stream_logprobs(self, tokens: np.ndarray, offset: np.ndarray, top: int) -> np.ndarray:
-        """log P(token_i | the top - 1 tokens before it) at every position (valid where offset >= top - 1)."""
+        """log P(token_i | up to top - 1 tokens before it in its sentence) at every position.
+
+        Back-off models are scored by the compiled walk of :mod:`nlpcourse.lm.scoring`; ``mle`` and
+        ``add_k`` read the counts of the longest context each position has.
+        """
+        if self.smoothing in _INTERPOLATED:
+            return self._compiled.score(tokens, offset, top)
         counts, rows = self.counts, [tokens]
         for k in range(2, top + 1):
             rows.append(counts.rows(tokens, offset, k, rows[-1]))
-
-        def context(k: int) -> np.ndarray:  # row in table k - 1 of the k - 1 tokens before each position
-            if k == 1:
-                return np.zeros(len(tokens), dtype=np.int64)
-            before = np.full(len(tokens), -1, dtype=np.int64)
-            before[1:] = rows[k - 2][:-1]
-            return np.where(offset < k - 1, -1, before)
-
+        level = np.minimum(offset + 1, top)
+        seen, total = np.zeros(len(tokens)), np.zeros(len(tokens))
+        for n in range(1, top + 1):
+            at, row = level == n, rows[n - 1]
+            context = np.zeros(len(tokens), dtype=np.int64)  # row of the n - 1 tokens before (n = 1: none)
+            if n > 1:
+                context[0], context[1:] = -1, rows[n - 2][:-1]
+                context[offset < n - 1] = -1
+            seen[at] = np.where(row >= 0, counts.tables[n - 1].count[np.maximum(row, 0)], 0)[at]
+            total[at] = np.where(context >= 0, self.totals[n - 1][np.maximum(context, 0)], 0)[at]
+        k = self.k if self.smoothing == "add_k" else 0.0
         with np.errstate(divide="ignore", invalid="ignore"):
-            if self.smoothing not in _INTERPOLATED:
-                row, ctx = rows[top - 1], context(top)
-                table, k = counts.tables[top - 1], self.k if self.smoothing == "add_k" else 0.0
-                seen = np.where(row >= 0, table.count[np.maximum(row, 0)], 0)
-                total = np.where(ctx >= 0, self.totals[top - 1][np.maximum(ctx, 0)], 0)
-                p = (seen + k) / (total + k * self._predictable.sum())
-                return np.log(np.where(self._predictable[tokens] & (total + k > 0), p, 0.0))
-            logp = self.logp[0][tokens]
-            for i in range(1, top):
-                row, ctx = rows[i], context(i + 1)
-                safe = np.maximum(row, 0)
-                found = (row >= 0) & self.seen[i][safe]
-                backoff = np.where(ctx >= 0, self.log_backoff[i][np.maximum(ctx, 0)], 0.0)
-                logp = np.where(found, self.logp[i][safe], logp + backoff)
-        return logp
+            p = (seen + k) / (total + k * self._predictable.sum())
+            return np.log(np.where(self._predictable[tokens] & (total + k > 0), p, 0.0))
 
     def _distribution_ids(self, context: list[int]) -> np.ndarray:
         counts, top = self.counts, len(context) + 1
@@ -312,14 +346,14 @@ class NgramLM:
         return context
 
     def _encode(self, tokens: list[str]) -> list[int]:
-        unk = self.vocab.unk_id
-        return [self._index.get(token, unk) for token in tokens]
+        get, unk = self._index.get, self._unk
+        return [get(token, unk) for token in tokens]
 
     def _encode_all(self, sentences: list[Sequence[str]]) -> tuple[np.ndarray, np.ndarray]:
         """(ids of all tokens concatenated, number of tokens of each sentence)."""
         lengths = np.fromiter(map(len, sentences), dtype=np.int64, count=len(sentences))
         tokens = chain.from_iterable(sentences)
-        ids = map(self._index.get, tokens, repeat(self.vocab.unk_id))
+        ids = map(self._index.get, tokens, repeat(self._unk))
         return np.fromiter(ids, dtype=np.int64, count=int(lengths.sum())), lengths
 
 
@@ -335,6 +369,8 @@ def _as_sentences(sentences: Iterable[Sequence[str]], what: str) -> list[Sequenc
                         "(e.g. [word_tokenize(text) for text in texts])")
     sentences = list(sentences)
     for i, sentence in enumerate(sentences):
+        if type(sentence) is list or type(sentence) is tuple:  # the common case, without the ABC check
+            continue
         if isinstance(sentence, str) or not isinstance(sentence, Sequence):
             raise TypeError(f"{what}: sentence {i} is {type(sentence).__name__} {str(sentence)[:40]!r}, "
                             "expected a list of str tokens: tokenize it first")

@@ -1,0 +1,128 @@
+"""Compiled scoring of a back-off n-gram model: the query loop of KenLM, in numba.
+
+:class:`~nlpcourse.lm.ngram.NgramLM` stores every interpolated or back-off model in back-off form (a
+log-probability per seen n-gram, a back-off weight per seen context). Scoring token w_i then means::
+
+    log P(w_i | h) = log p(longest seen n-gram h' w_i) + sum of the back-off weights of the contexts
+                     longer than h' that were passed on the way down
+
+:class:`BackoffTables` packs the tables of every order into two flat arrays, as the tries of SRILM and
+KenLM do: for each n-gram its key (``prefix_row * vocab_size + word``, sorted within an order), where the
+n-grams extending it begin in the next order, its log-probability and its back-off weight.
+:func:`score_stream` walks the tokens once, carrying the row of every n-gram that ends at the previous
+token, so each order costs one binary search among the few words seen after that context.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit
+
+__all__ = ["BackoffTables", "score_stream", "score_sentence"]
+
+
+@dataclass
+class BackoffTables:
+    """A back-off model of order ``order`` over ``vocab_size`` ids with ``rows`` n-grams in all.
+
+    ints: int64 (order + 1 + rows + rows + order,): ``starts`` (where each order's rows begin, then the
+        total), ``keys`` (one per n-gram), ``children`` (per order k, one entry per k-gram and one more,
+        beginning at ``starts[k - 1] + k - 1``: the first row, within order k + 1, of the n-grams that
+        extend it; the extra entry ends the last run).
+    floats: float64 (2 rows,): ``logp`` (natural log-probability of each n-gram; -inf for an n-gram that
+        has no probability of its own, e.g. a context only) then ``backoff`` (natural log back-off weight
+        of each n-gram as a context; 0 at the top order).
+    Two arrays rather than six keep each compiled call cheap: numba checks every argument's type.
+    """
+
+    order: int
+    vocab_size: int
+    ints: np.ndarray
+    floats: np.ndarray
+
+    @classmethod
+    def from_model(cls, tables: list, logp: list[np.ndarray], seen: list[np.ndarray],
+                   log_backoff: list[np.ndarray], vocab_size: int) -> BackoffTables:
+        """Pack ``NgramLM``'s per-order arrays (``counts.tables``, ``logp``, ``seen``, ``log_backoff``)."""
+        order = len(tables)
+        starts = np.zeros(order + 1, dtype=np.int64)
+        starts[1:] = np.cumsum([len(t) for t in tables])
+        children = [np.searchsorted(higher.key, np.arange(len(lower) + 1) * vocab_size)
+                    for lower, higher in zip(tables, tables[1:], strict=False)]
+        children.append(np.zeros(len(tables[-1]) + 1, dtype=np.int64))
+        own = [p if k == 0 else np.where(s, p, -np.inf)
+               for k, (p, s) in enumerate(zip(logp, seen, strict=True))]
+        backoffs = [log_backoff[k] if k < order else np.zeros(len(tables[k - 1]))
+                    for k in range(1, order + 1)]
+        ints = np.concatenate([starts] + [t.key for t in tables] + children).astype(np.int64)
+        floats = np.concatenate(own + backoffs).astype(np.float64)
+        return cls(order, vocab_size, ints, floats)
+
+    def score(self, tokens: np.ndarray, offset: np.ndarray, top: int) -> np.ndarray:
+        """log P(token_i | up to top - 1 tokens before it in its sentence), float64 (len(tokens),).
+
+        tokens, offset: int64 (length,); ``offset`` is each token's position in its padded sentence.
+        """
+        return score_stream(tokens, offset, top, self.order, self.vocab_size, self.ints, self.floats)
+
+    def sentence(self, ids: np.ndarray, pad: int, top: int) -> float:
+        """log P of one padded sentence (``<bos>^pad w_1 .. w_m <eos>`` as int64 ids), ``<eos>`` included."""
+        return score_sentence(ids, pad, top, self.order, self.vocab_size, self.ints, self.floats)
+
+
+@njit(cache=True, nogil=True)
+def _find(keys: np.ndarray, lo: int, hi: int, key: int) -> int:
+    """Index of ``key`` in the sorted ``keys[lo:hi]``, or -1."""
+    end = hi
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if keys[mid] < key:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo if lo < end and keys[lo] == key else -1
+
+
+@njit(cache=True, nogil=True)
+def score_stream(tokens: np.ndarray, offset: np.ndarray, top: int, order: int, vocab_size: int,
+                 ints: np.ndarray, floats: np.ndarray) -> np.ndarray:
+    """log P of every token given the ``top - 1`` tokens before it (fewer where ``offset`` says the
+    sentence starts closer). tokens, offset: int64 (length,); returns float64 (length,)."""
+    starts = ints[:order + 1]
+    rows = starts[order]
+    keys = ints[order + 1: order + 1 + rows]
+    children = ints[order + 1 + rows:]
+    logp, backoff = floats[:rows], floats[rows:]
+    out = np.empty(len(tokens))
+    previous = np.full(top + 1, -1, dtype=np.int64)  # previous[k]: row of the k-gram ending before
+    current = np.full(top + 1, -1, dtype=np.int64)
+    for i in range(len(tokens)):
+        word = tokens[i]
+        current[1] = word
+        result = logp[word]
+        for k in range(2, top + 1):
+            context = previous[k - 1] if offset[i] >= k - 1 else -1
+            row = -1
+            if context >= 0:  # search among the words seen after the context only
+                here = starts[k - 2] + k - 2 + context
+                at = _find(keys, starts[k - 1] + children[here], starts[k - 1] + children[here + 1],
+                           context * vocab_size + word)
+                row = at - starts[k - 1] if at >= 0 else -1
+            current[k] = row
+            if row >= 0 and logp[starts[k - 1] + row] > -np.inf:
+                result = logp[starts[k - 1] + row]
+            elif context >= 0:
+                result += backoff[starts[k - 2] + context]
+        out[i] = result
+        previous[:] = current
+    return out
+
+
+@njit(cache=True, nogil=True)
+def score_sentence(ids: np.ndarray, pad: int, top: int, order: int, vocab_size: int, ints: np.ndarray,
+                   floats: np.ndarray) -> float:
+    """The sum of :func:`score_stream` over the predicted tokens (position >= pad) of one sentence."""
+    scores = score_stream(ids, np.arange(len(ids)), top, order, vocab_size, ints, floats)
+    return scores[pad:].sum()
