@@ -33,7 +33,7 @@ from scipy.optimize import minimize_scalar
 from torch import nn
 
 __all__ = ["PowerLaw", "fit_power_law", "count_parameters", "training_flops", "ScalingRun", "scaling_runs",
-           "toy_lm_data"]
+           "toy_lm_data", "plot_scaling"]
 
 
 @dataclass(frozen=True)
@@ -196,3 +196,28 @@ def scaling_runs(shapes: Sequence[tuple[int, int]], steps: int = 200, batch_size
         runs.append(run)
     return runs
 
+
+
+def plot_scaling(runs: Sequence[ScalingRun], law_n: PowerLaw | None = None,
+                 law_d: PowerLaw | None = None):  # noqa: ANN201 - a matplotlib Figure
+    """Left: final validation loss against N (log-log) with the fitted L(N); right: loss against tokens
+    seen for every model, with the fitted L(D) of the largest."""
+    import matplotlib.pyplot as plt
+
+    figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
+    sizes = np.array([r.n_params for r in runs])
+    left.loglog(sizes, [r.final_loss for r in runs], "o", label="measured")
+    if law_n is not None:
+        grid = np.logspace(np.log10(sizes.min()) - 0.3, np.log10(sizes.max()) + 0.6, 50)
+        left.loglog(grid, law_n(grid), "--", label=f"fit: {law_n}")
+    left.set(xlabel="non-embedding parameters N", ylabel="validation loss (nats)", title="L(N)")
+    left.legend(fontsize=8)
+    for run in runs:
+        right.loglog(run.tokens[1:], run.val_loss[1:], ".-", label=f"N = {run.n_params:,}")
+    if law_d is not None:
+        tokens = np.array(runs[-1].tokens[1:], dtype=float)
+        right.loglog(tokens, law_d(tokens), "k--", label=f"fit: {law_d}")
+    right.set(xlabel="tokens seen D", ylabel="validation loss (nats)", title="L(D) during training")
+    right.legend(fontsize=7)
+    figure.tight_layout()
+    return figure

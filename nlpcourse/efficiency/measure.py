@@ -20,7 +20,8 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-__all__ = ["model_size_mb", "latency_ms", "accuracy_on", "decision_table", "format_table"]
+__all__ = ["model_size_mb", "latency_ms", "accuracy_on", "decision_table", "format_table",
+           "plot_decision_table"]
 
 
 def model_size_mb(model: nn.Module) -> float:
@@ -86,3 +87,19 @@ def format_table(rows: Sequence[Mapping[str, Any]]) -> str:
         lines.append(f"{row['model']:32s} {row['size_mb']:10.1f} {row['latency_ms']:13.1f} "
                      f"{row['accuracy']:9.3f}")
     return "\n".join(lines)
+
+
+def plot_decision_table(rows: Sequence[Mapping[str, Any]]):  # noqa: ANN201 - a matplotlib Figure
+    """Accuracy against latency (log scale), one point per model, its area proportional to its size."""
+    import matplotlib.pyplot as plt
+
+    figure, ax = plt.subplots(figsize=(7, 4))
+    for row in rows:
+        ax.scatter(row["latency_ms"], row["accuracy"], s=20 + 4 * row["size_mb"], alpha=0.6)
+        ax.annotate(f"{row['model']}\n{row['size_mb']:.1f} MB", (row["latency_ms"], row["accuracy"]),
+                    fontsize=7, xytext=(6, -4), textcoords="offset points")
+    ax.set_xscale("log")
+    ax.set(xlabel="latency per batch (ms, log scale)", ylabel="test accuracy",
+           title="choosing a model: accuracy, latency, size (area)")
+    figure.tight_layout()
+    return figure
