@@ -13,6 +13,7 @@ from nlpcourse.multimodal.clip import (
     WordVocab,
     clip_batches,
     clip_loss,
+    train_toy_clip,
     zero_shot_classify,
 )
 from nlpcourse.multimodal.images import (
@@ -27,5 +28,5 @@ from nlpcourse.multimodal.images import (
 )
 
 __all__ = ["ClipConfig", "WordVocab", "ImageEncoder", "TextEncoder", "ToyClip", "clip_loss",
-           "zero_shot_classify", "clip_batches", "DIGIT_WORDS", "TRAIN_TEMPLATES", "PROMPT_TEMPLATE", "FONTS",
-           "glyphs", "digit_images", "digit_captions", "plot_digits"]
+           "zero_shot_classify", "clip_batches", "train_toy_clip", "DIGIT_WORDS", "TRAIN_TEMPLATES",
+           "PROMPT_TEMPLATE", "FONTS", "glyphs", "digit_images", "digit_captions", "plot_digits"]

@@ -22,7 +22,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 __all__ = ["ClipConfig", "WordVocab", "ImageEncoder", "TextEncoder", "ToyClip", "clip_loss",
-           "zero_shot_classify", "clip_batches"]
+           "zero_shot_classify", "clip_batches", "train_toy_clip"]
 
 
 @dataclass
@@ -134,3 +134,15 @@ def clip_batches(images: Tensor, captions: Sequence[str], vocab: WordVocab, batc
         return images[rows], chosen[:, :int((chosen != 0).sum(1).max())]
 
     return batches
+
+
+def train_toy_clip(images: Tensor, captions: Sequence[str], vocab: WordVocab, steps: int = 200,
+                   batch_size: int = 64, lr: float = 3e-3, seed: int = 0, progress: bool = True) -> ToyClip:
+    """A :class:`ToyClip` trained on ``(images, captions)`` pairs with Adam on the shared loop."""
+    from nlpcourse.train import train
+
+    torch.manual_seed(seed)
+    model = ToyClip(ClipConfig(image_size=images.size(-1), vocab_size=len(vocab)))
+    train(model, clip_batches(images, captions, vocab, batch_size, seed), steps,
+          torch.optim.Adam(model.parameters(), lr=lr), progress=progress, desc="toy CLIP")
+    return model.eval()
