@@ -5,10 +5,18 @@ Test cells in the notebooks call these functions instead of bare ``assert``: a f
 the exercise, the expected type/shape/dtype/value and what the student's code returned. Values are
 compared only after the type is verified and tensors are stripped of any subclass, so an object
 cannot pass by claiming to be equal to the answer.
+
+When ``nlpcourse grade`` runs a notebook (``NLPCOURSE_RECORD=1`` in the kernel), every check also
+*records* what it was given as plain data (numbers, strings, lists, raw tensor bytes; exact types
+only) and sends the record at once to the grader, which compares it, outside the student's kernel,
+with the record of the instructor's solution (:mod:`nlpcourse.grading.integrity`). The grader then
+removes the expected values from the check cells it sends to the kernel (they arrive here as
+``...``): what the kernel decides is never trusted, only the records.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import math
 import os
@@ -50,6 +58,119 @@ def _describe(value: Any) -> str:
     return f"{type(value).__name__} {text}"
 
 
+# --- grading: records sent to the grader ----------------------------------------------------------
+
+#: MIME type of a check record in a display_data message (intercepted by the grader, never shown).
+RECORD_MIME = "application/vnd.nlpcourse.check-record+json"
+_RECORDING = os.environ.get("NLPCOURSE_RECORD") == "1"
+_MAX_ITEMS = 2_000_000  # elements of one recorded value; more is recorded as "too large"
+
+
+def _encode(value: Any, depth: int = 0) -> dict[str, Any]:
+    """``value`` as JSON-able plain data; exact base types only (a subclass is recorded as opaque)."""
+    kind = type(value)
+    if value is None:
+        return {"t": "none"}
+    if kind is bool:
+        return {"t": "bool", "v": value}
+    if kind is int:
+        return {"t": "int", "v": str(value)}
+    if kind is float:
+        return {"t": "float", "v": repr(value)}
+    if kind is str:
+        return {"t": "str", "v": value[:_MAX_ITEMS]}
+    if kind is bytes:
+        return {"t": "bytes", "v": base64.b64encode(value[:_MAX_ITEMS]).decode()}
+    if kind in (torch.Tensor, torch.nn.Parameter):
+        tensor = torch.Tensor.detach(value)
+        if tensor.numel() > _MAX_ITEMS:
+            return {"t": "opaque", "type": "tensor",
+                    "repr": f"a tensor of {tensor.numel()} elements (too large)"}
+        dtype = str(tensor.dtype)
+        if tensor.dtype == torch.bfloat16:
+            tensor = tensor.float()
+        array = tensor.cpu().contiguous().numpy()
+        return {"t": "tensor", "dtype": dtype, "np": array.dtype.str, "shape": list(array.shape),
+                "v": base64.b64encode(array.tobytes()).decode()}
+    if kind is np.ndarray and value.dtype.kind in "biufc" and value.size <= _MAX_ITEMS:
+        array = np.ascontiguousarray(value)
+        return {"t": "ndarray", "np": array.dtype.str, "shape": list(array.shape),
+                "v": base64.b64encode(array.tobytes()).decode()}
+    if isinstance(value, np.generic) and kind.__module__ == "numpy" and value.dtype.kind in "biuf":
+        return {"t": "npscalar", "np": value.dtype.str, "v": repr(value.item())}
+    if kind in (list, tuple) and depth < 50 and len(value) <= _MAX_ITEMS:
+        return {"t": kind.__name__, "v": [_encode(item, depth + 1) for item in value]}
+    if kind is dict and depth < 50 and len(value) <= _MAX_ITEMS:
+        return {"t": "dict", "v": [[_encode(k, depth + 1), _encode(v, depth + 1)] for k, v in value.items()]}
+    try:
+        text = object.__repr__(value) if isinstance(value, torch.Tensor) else repr(value)
+    except Exception:  # noqa: BLE001 - a student's object may fail to print itself
+        text = "?"
+    return {"t": "opaque", "type": f"{kind.__module__}.{kind.__qualname__}", "repr": str(text)[:200]}
+
+
+class Opaque:
+    """A recorded value of a type the grader does not compare (a subclass, a model, ...)."""
+
+    def __init__(self, type_name: str, text: str) -> None:
+        self.type_name, self.text = type_name, text
+
+    def __repr__(self) -> str:
+        return f"{self.type_name} {self.text}"
+
+
+def decode(data: dict[str, Any]) -> Any:
+    """The plain value of an encoded record (the inverse of the kernel's encoding)."""
+    kind = data.get("t")
+    if kind == "none":
+        return None
+    if kind == "bool":
+        return bool(data["v"])
+    if kind == "int":
+        return int(str(data["v"]))
+    if kind == "float":
+        return float(str(data["v"]))
+    if kind == "str":
+        return str(data["v"])
+    if kind == "bytes":
+        return base64.b64decode(data["v"])
+    if kind in ("tensor", "ndarray"):
+        array = np.frombuffer(base64.b64decode(data["v"]), dtype=np.dtype(str(data["np"])))
+        array = array.reshape([int(n) for n in data["shape"]]).copy()
+        if kind == "ndarray":
+            return array
+        tensor = torch.from_numpy(array)
+        dtype = getattr(torch, str(data["dtype"]).removeprefix("torch."), None)
+        return tensor.to(dtype) if isinstance(dtype, torch.dtype) else tensor
+    if kind == "npscalar":
+        return np.dtype(str(data["np"])).type(float(str(data["v"])) if "f" in str(data["np"])
+                                              else int(str(data["v"])))
+    if kind == "list":
+        return [decode(item) for item in data["v"]]
+    if kind == "tuple":
+        return tuple(decode(item) for item in data["v"])
+    if kind == "dict":
+        return {decode(k): decode(v) for k, v in data["v"]}
+    return Opaque(str(data.get("type", "?")), str(data.get("repr", "")))
+
+
+def _record(kind: str, name: str, got: Any, expected: Any = ..., **params: Any) -> None:
+    """Send one check's record to the grader at once (no-op outside ``nlpcourse grade``)."""
+    if not _RECORDING:
+        return
+    from IPython.display import publish_display_data
+
+    record = {"kind": kind, "name": str(name)[:500], "got": got, "params": params}
+    if expected is not ...:
+        record["expected"] = expected
+    publish_display_data({RECORD_MIME: record})
+
+
+def _hidden(*values: Any) -> bool:
+    """True when the grader removed the expected values (they are ``...``): only record."""
+    return _RECORDING and any(value is ... for value in values)
+
+
 def _fail(name: str, message: str, hint: str | None = None) -> None:
     text = f"{name}: {message}"
     if hint:
@@ -72,6 +193,11 @@ def check_tensor(
     Raises :class:`CheckFailed` naming the first difference: type, shape, dtype, NaNs, or the first
     element outside ``atol + rtol * |expected|`` with both values.
     """
+    if _RECORDING:
+        _record("tensor", name, _encode(got), ... if expected is ... else _encode(expected),
+                atol=float(atol), rtol=float(rtol), check_dtype=bool(check_dtype))
+        if _hidden(expected):
+            return
     if not isinstance(got, torch.Tensor):
         _fail(name, f"expected a torch.Tensor of shape {tuple(expected.shape)}, got {_describe(got)}",
               hint)
@@ -106,6 +232,11 @@ def check_scalar(
     hint: str | None = None,
 ) -> None:
     """Check a real number: a Python int/float, a NumPy scalar or a one-element tensor."""
+    if _RECORDING:
+        _record("scalar", name, _encode(got), ... if expected is ... else _encode(expected),
+                atol=float(atol), rtol=float(rtol))
+        if _hidden(expected):
+            return
     if isinstance(got, torch.Tensor) and got.numel() == 1:
         value = float(got.detach().as_subclass(torch.Tensor).item())
     elif type(got) in (int, float) or isinstance(got, np.floating | np.integer):
@@ -119,6 +250,10 @@ def check_scalar(
 
 def check_equal(name: str, got: Any, expected: Any, *, hint: str | None = None) -> None:
     """Check exact equality of plain values (int, str, tuple, list, dict), type included."""
+    if _RECORDING:
+        _record("equal", name, _encode(got), ... if expected is ... else _encode(expected))
+        if _hidden(expected):
+            return
     if type(got) is not type(expected):
         _fail(name, f"expected {type(expected).__name__} {expected!r}, got {_describe(got)}", hint)
     if isinstance(expected, Sequence) and not isinstance(expected, str) and len(got) != len(expected):
@@ -145,7 +280,10 @@ def _plain_equal(a: Any, b: Any) -> bool:
 
 def check_true(name: str, condition: bool, message: str, *, hint: str | None = None) -> None:
     """Fail with ``message`` unless ``condition`` is exactly True."""
-    if condition is not True and not (isinstance(condition, np.bool_ | torch.Tensor) and bool(condition)):
+    ok = condition is True or (isinstance(condition, np.bool_ | torch.Tensor) and bool(condition))
+    if _RECORDING:
+        _record("true", name, {"t": "bool", "v": bool(ok)}, message=str(message)[:2000])
+    if not ok:
         _fail(name, message, hint)
 
 
@@ -155,17 +293,38 @@ def check_raises(
     """Check that calling ``fn()`` raises ``exception`` (e.g. a clear ``ValueError`` on bad input)."""
     try:
         result = fn()
-    except exception:
+    except exception as error:
+        _record_raised(name, error, exception)
         return
     except Exception as error:  # noqa: BLE001 - the message reports what was raised instead
+        _record_raised(name, error, exception)
         _fail(name, f"expected {exception.__name__}, got {type(error).__name__}: {error}", hint)
+    _record_raised(name, None, exception, f"the call returned {_describe(result)}")
     _fail(name, f"expected {exception.__name__}, but the call returned {_describe(result)}", hint)
+
+
+def _qualname(cls: type) -> str:
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def _record_raised(name: str, error: BaseException | None, exception: Any, detail: str = "") -> None:
+    if not _RECORDING:
+        return
+    raised = [_qualname(cls) for cls in type(error).__mro__] if error is not None else []
+    if error is not None:
+        detail = f"got {type(error).__name__}: {str(error)[:300]}"
+    expected = _qualname(exception) if isinstance(exception, type) else str(exception)
+    _record("raises", name, _encode([*raised]), _encode(expected), detail=detail)
 
 
 def check_at_least(
     name: str, got: Any, minimum: float, *, hint: str | None = None,
 ) -> None:
     """Check that a number (a measured outcome: accuracy, BLEU, ...) is at least ``minimum``."""
+    if _RECORDING:
+        _record("at_least", name, _encode(got), ... if minimum is ... else _encode(minimum))
+        if _hidden(minimum):
+            return
     if isinstance(got, torch.Tensor) and got.numel() == 1:
         value = float(got.detach().as_subclass(torch.Tensor).item())
     elif type(got) in (int, float) or isinstance(got, np.floating | np.integer):
@@ -185,6 +344,12 @@ def check_accuracy(
 
     ``predictions``: a 1-D integer tensor, array or list of ints with one entry per label.
     """
+    if _RECORDING:
+        hidden = _hidden(labels, minimum)
+        _record("accuracy", name, _encode(predictions),
+                ... if hidden else {"labels": _encode(labels), "minimum": _encode(minimum)})
+        if hidden:
+            return float("nan")  # the grader computes the accuracy from the record
     expected = torch.as_tensor(labels).reshape(-1)
     if isinstance(predictions, torch.Tensor):
         got = predictions.detach().as_subclass(torch.Tensor)
@@ -246,6 +411,8 @@ def check_own_work(
         result = call()
     finally:
         sys.setprofile(previous)
+    if _RECORDING:
+        _record("own_work", name, _encode(used[0] if used else None))
     if used:
         _fail(name, f"your answer calls the course's own implementation {used[0]}: the exercise is to "
                     "write it yourself (you may use torch and numpy)", hint)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
 from pathlib import Path
 
@@ -19,24 +18,15 @@ def _course(args: argparse.Namespace) -> int:
 
 
 def _slides(args: argparse.Namespace) -> int:
-    root = course.course_root()
-    notebook = root / "solutions" / args.chapter / f"{args.chapter}.ipynb"
-    if not notebook.is_file():
-        print(f"no chapter {args.chapter!r}: choose from {course.chapters(root)}", file=sys.stderr)
+    from nlpcourse.slides import SlidesError, build_slides
+
+    try:
+        slides = build_slides(args.chapter, solutions=args.solutions, fast=args.fast)
+    except SlidesError as error:
+        print(f"nlpcourse slides: {error}", file=sys.stderr)
         return 2
-    out = root / "build" / "slides"
-    out.mkdir(parents=True, exist_ok=True)
-    executed = root / "build" / "executed" / f"{args.chapter}.ipynb"
-    if not executed.is_file():
-        run = course.run_chapter(args.chapter, fast=args.fast, root=root)
-        if run.status != "ok":
-            print(f"{args.chapter}: {run.status}", file=sys.stderr)
-            return 1
-    command = [sys.executable, "-m", "nbconvert", "--to", "slides", str(executed),
-               "--output-dir", str(out), "--SlidesExporter.reveal_scroll=True",
-               "--SlidesExporter.reveal_url_prefix=" + args.reveal]
-    subprocess.run(command, check=True)
-    print(f"slides: {out / (args.chapter + '.slides.html')}")
+    print(f"slides: {slides.html} ({slides.slides} slides; reveal.js and MathJax in {slides.assets}: "
+          "works offline, open it from disk)")
     return 0
 
 
@@ -60,18 +50,35 @@ def _grade(args: argparse.Namespace) -> int:
         Options,
         SandboxError,
         default_workers,
+        export,
         format_table,
         grade,
         parse_size,
+        printable,
     )
-    from nlpcourse.grading.gradebook import load_config
+    from nlpcourse.grading.gradebook import load_config, venv_on_path
 
+    venv_on_path()  # nbgrader runs alembic by name: works when called by full path outside the venv
     root = Path(args.course).resolve() if args.course else course.course_root()
+    if args.export or args.submissions is None:
+        if not args.export:
+            print("nlpcourse grade: pass SUBMISSIONS (a folder or an LMS .zip), or --export to rewrite "
+                  "the CSV and JSON from the gradebook", file=sys.stderr)
+            return 2
+        try:
+            report = export(args.chapter, root=root, csv_path=Path(args.csv) if args.csv else None)
+        except (GradingError, ValueError, FileNotFoundError) as error:
+            print(f"nlpcourse grade: {error}", file=sys.stderr)
+            return 2
+        print(format_table(report.results))
+        print(f"\nexported from the gradebook: LMS CSV {report.csv}, {report.json}")
+        return 0
     try:
         timeout = args.timeout or int(load_config(root).Execute.get("timeout", 0) or Limits.cell_timeout)
         limits = Limits(cell_timeout=timeout, memory=parse_size(args.memory),
                         processes=args.processes or Limits.processes,
-                        cpu_time=args.cpu_time or Limits.cpu_time, output=parse_size(args.output_limit))
+                        cpu_time=args.cpu_time or Limits.cpu_time, output=parse_size(args.output_limit),
+                        notebook_time=args.notebook_timeout or max(60, 3 * timeout))
         options = Options(workers=args.workers or default_workers(), limits=limits,
                           sandbox=not args.no_sandbox, regexp=args.regexp,
                           csv=Path(args.csv) if args.csv else None, progress=not args.quiet)
@@ -85,11 +92,18 @@ def _grade(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print("nlpcourse grade: interrupted; grades recorded so far are in the gradebook", file=sys.stderr)
         return 130
+    for notice in report.notices:
+        print(f"note: {notice}", file=sys.stderr)
     print(format_table(report.results))
     print(f"\n{len(report.results)} submissions in {report.seconds:.0f} s; "
           f"gradebook {root / 'gradebook.db'}, feedback in {root / 'feedback'}, LMS CSV {report.csv}")
+    flagged = [r for r in report.results if r.flags]
+    if flagged:
+        names = ", ".join(f"{printable(r.student, 40)} ({', '.join(r.flags)})" for r in flagged)
+        print(f"review {len(flagged)} submission(s) whose code touches the grading machinery: {names}",
+              file=sys.stderr)
     if report.ungraded:
-        names = ", ".join(f"{r.student} ({r.outcome})" for r in report.ungraded)
+        names = ", ".join(f"{printable(r.student, 40)} ({r.outcome})" for r in report.ungraded)
         print(f"could not grade {len(report.ungraded)} submission(s): {names}", file=sys.stderr)
     return report.exit_code
 
@@ -104,11 +118,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", help="output folder (default build/executed)")
     p.set_defaults(func=_course)
 
-    p = sub.add_parser("slides", help="export a chapter as reveal.js slides")
+    p = sub.add_parser("slides", help="export a chapter as offline reveal.js slides from the student release")
     p.add_argument("chapter")
-    p.add_argument("--fast", action="store_true")
-    p.add_argument("--reveal", default="https://unpkg.com/reveal.js@4.6.1",
-                   help="where reveal.js is loaded from (a local folder for offline lectures)")
+    p.add_argument("--fast", action="store_true", help="run the chapter in fast mode")
+    p.add_argument("--solutions", action="store_true",
+                   help="show the answers in the exercise cells (hidden tests are never shown)")
     p.set_defaults(func=_slides)
 
     p = sub.add_parser("publish", help="write the student edition (no answers) into a folder, ready to push")
@@ -120,8 +134,12 @@ def main(argv: list[str] | None = None) -> int:
 
     p = sub.add_parser("grade", help="autograde a class's submissions of a chapter, in parallel sandboxes")
     p.add_argument("chapter", help="chapter (nbgrader assignment), e.g. 05_attention")
-    p.add_argument("submissions",
+    p.add_argument("submissions", nargs="?",
                    help="folder of student folders, or an LMS .zip (nbgrader zip_collect file names)")
+    p.add_argument("--export", action="store_true",
+                   help="grade nothing: rewrite the CSV and JSON from the gradebook (after manual grading)")
+    p.add_argument("--notebook-timeout", type=int, default=None,
+                   help="wall-clock seconds per notebook (default: 3 x --timeout, at least 60)")
     p.add_argument("--workers", type=int, default=None, help="parallel kernels (default: number of cores)")
     p.add_argument("--timeout", type=int, default=None,
                    help="seconds per cell before a kernel is interrupted (default: Execute.timeout of "

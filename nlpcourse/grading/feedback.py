@@ -9,10 +9,16 @@ in the kernel (which it controls):
 * every line of a hidden test that is not also visible in the release is replaced by
   ``[hidden test]`` wherever it appears in an output (a student's function can read its caller's
   source and print it).
+
+The page is also made safe to open: outputs keep only inert formats (text, PNG/JPEG pictures; HTML,
+SVG, JavaScript and widget views are shown as text) and the student's markdown answers are
+escaped, so no ``<script>`` or ``onerror=`` of theirs runs in the reader's browser. Written answers
+still waiting for a manual grade say "awaiting grading" instead of 0 points.
 """
 
 from __future__ import annotations
 
+import html as htmlmod
 import os
 import re
 
@@ -28,7 +34,12 @@ from traitlets import List, Unicode
 from traitlets.config import Config
 from traitlets.utils.importstring import import_item
 
-__all__ = ["RedactHiddenTests", "hidden_lines", "FeedbackRenderer"]
+__all__ = ["RedactHiddenTests", "SanitizeOutputs", "hidden_lines", "FeedbackRenderer"]
+
+#: Output formats kept in feedback pages; everything else is shown as text.
+SAFE_MIME = ("text/plain", "image/png", "image/jpeg", "image/gif")
+#: Score shown for a written answer awaiting its manual grade (replaced by words in the page).
+AWAITING = -777.77
 
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 REDACTED = "[hidden test]"
@@ -86,6 +97,43 @@ class RedactHiddenTests(NbGraderPreprocessor):
         return cell, resources
 
 
+class SanitizeOutputs(NbGraderPreprocessor):
+    """Outputs keep only inert formats; the student's markdown answers are escaped; ungraded written
+    answers are marked as awaiting grading."""
+
+    awaiting = List(Unicode(), help="grade ids waiting for a manual grade").tag(config=False)
+
+    def preprocess_cell(self, cell: NotebookNode, resources: dict, index: int):
+        if cell.cell_type == "code":
+            for out in cell.get("outputs", []):
+                data = out.get("data")
+                if not data:
+                    continue
+                unsafe = {mime: value for mime, value in data.items() if mime not in SAFE_MIME}
+                for mime in unsafe:
+                    del data[mime]
+                if unsafe and "text/plain" not in data:
+                    value = next(iter(unsafe.values()))
+                    data["text/plain"] = value if isinstance(value, str) else str(value)[:2000]
+        elif cell.cell_type == "markdown" and is_solution(cell):
+            cell.source = htmlmod.escape(cell.source, quote=False)
+            cell.pop("attachments", None)
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("grade_id") in self.awaiting:
+            meta["score"] = AWAITING
+        return cell, resources
+
+
+def _mark_awaiting(page: str, pending: float) -> str:
+    """Words instead of the placeholder score of answers awaiting grading."""
+    page = re.sub(rf"Score: {AWAITING:.2f} / ([0-9.]+)", r"awaiting grading (\1 points)", page)
+    if pending:
+        page = re.sub(r"\(Score: ([0-9.]+) / ([0-9.]+)\)</h4>",
+                      rf"(Score: \1 / \2; {pending:g} points of written answers awaiting grading)</h4>",
+                      page, count=1)
+    return page
+
+
 class FeedbackRenderer:
     """Renders one autograded notebook as nbgrader's feedback page, hidden tests removed."""
 
@@ -104,6 +152,7 @@ class FeedbackRenderer:
         html = Config()
         here = os.path.join(os.path.dirname(nbgrader.__file__), "server_extensions", "formgrader")
         html.HTMLExporter.template_name = "feedback"
+        html.HTMLExporter.sanitize_html = True
         html.HTMLExporter.extra_template_basedirs = [os.path.join(here, "templates")]
         html.HTMLExporter.extra_template_paths = [
             os.path.join(here, "static", "node_modules", "bootstrap", "dist", "css")]
@@ -113,10 +162,19 @@ class FeedbackRenderer:
             self.exporter.register_preprocessor(cls(config=config), enabled=True)
         secrets = hidden_lines(sources, visible, begin, end)
         self.exporter.register_preprocessor(RedactHiddenTests(secrets=secrets), enabled=True)
+        self.sanitizer = SanitizeOutputs()
+        self.exporter.register_preprocessor(self.sanitizer, enabled=True)
+
+    def _awaiting(self, student: str) -> tuple[list[str], float]:
+        with Gradebook(self.db_url) as gb:
+            sub = gb.find_submission_notebook(self.chapter, self.chapter, student)
+            grades = [g for g in sub.grades if g.needs_manual_grade]
+            return [g.name for g in grades], float(sum(g.max_score for g in grades))
 
     def render(self, nb: NotebookNode, student: str) -> str:
         resources = {"nbgrader": {"db_url": self.db_url, "assignment": self.chapter,
                                   "notebook": self.chapter, "student": student},
                      "metadata": {"name": self.chapter}}
+        self.sanitizer.awaiting, pending = self._awaiting(student)
         body, _ = self.exporter.from_notebook_node(nb, resources=resources)
-        return body
+        return _mark_awaiting(body, pending)

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import logging
 import os
+import subprocess
+import sys
 import tempfile
 import warnings
 from collections.abc import Iterator
@@ -39,7 +41,7 @@ from sqlalchemy.exc import SAWarning
 from traitlets.config import Config
 from traitlets.config.loader import PyFileConfigLoader
 
-__all__ = ["Course", "GradingError", "load_config", "write_atomic"]
+__all__ = ["Course", "GradingError", "is_check", "load_config", "venv_on_path", "write_atomic"]
 
 class GradingError(RuntimeError):
     """The class cannot be graded at all (no gradebook, chapter not released); says what to run."""
@@ -65,19 +67,50 @@ def write_atomic(path: Path, data: str | bytes) -> None:
     os.replace(tmp, path)
 
 
-def _is_check(cell: NotebookNode) -> bool:
-    return cell.cell_type == "code" and is_grade(cell) and not is_solution(cell)
+def is_check(cell: NotebookNode) -> bool:
+    """An autograded test cell: graded, code, not an answer."""
+    return cell.get("cell_type") == "code" and is_grade(cell) and not is_solution(cell)
+
+
+_is_check = is_check
+
+
+def venv_on_path() -> None:
+    """Put this interpreter's scripts folder first on PATH: nbgrader runs ``alembic`` by name when it
+    creates a gradebook, which fails when ``nlpcourse`` is run by its full path outside the venv."""
+    scripts = os.path.dirname(sys.executable)
+    if scripts not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = scripts + os.pathsep + os.environ.get("PATH", "")
+
+
+def release(root: Path, chapter: str) -> None:
+    """``nbgrader generate_assignment CHAPTER --force`` in ``root``: the chapter enters the gradebook."""
+    venv_on_path()
+    command = [sys.executable, "-m", "nbgrader", "generate_assignment", chapter, "--force"]
+    result = subprocess.run(command, cwd=root, capture_output=True, text=True, check=False,
+                            env={**os.environ, "PATH": os.environ["PATH"]})
+    if result.returncode != 0:
+        tail = "\n".join((result.stdout + result.stderr).strip().splitlines()[-15:])
+        raise GradingError(f"releasing {chapter} into the gradebook failed (nbgrader generate_assignment "
+                           f"{chapter}, exit {result.returncode}):\n{tail}")
 
 
 class Course:
     """One chapter of an nbgrader course folder: its configuration, folders and gradebook."""
 
-    def __init__(self, root: Path, chapter: str) -> None:
+    def __init__(self, root: Path, chapter: str, *, auto_release: bool = True) -> None:
         self.root = Path(root).resolve()
         self.chapter = chapter
         self.config = load_config(self.root)
         self.coursedir = CourseDirectory(config=self.config)
         self.db_url = self.coursedir.db_url
+        venv_on_path()
+        self.solution = self.folder(self.coursedir.source_directory, ".") / f"{chapter}.ipynb"
+        if auto_release and not self._in_gradebook():
+            if not self.solution.is_file():
+                raise GradingError(f"{chapter} is not in the gradebook {self.db_url} and there is no "
+                                   f"{self.solution} to release it from")
+            release(self.root, chapter)
         quiet = logging.getLogger("nlpcourse.grading.nbgrader")
         quiet.setLevel(logging.ERROR)  # nbgrader warns "checksum has changed" for every student
         sanitizers = (ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells, CheckCellMetadata)
@@ -103,6 +136,21 @@ class Course:
         release_nb = nbformat.read(self.release, as_version=4)
         self._released_checks = {c.metadata.nbgrader["grade_id"]: c.source
                                  for c in release_nb.cells if _is_check(c)}
+        if not self.solution.is_file():
+            raise GradingError(f"no solution notebook {self.solution}: the grader runs the instructor's "
+                               "solution once to know the right answers")
+
+    def _in_gradebook(self) -> bool:
+        release = self.folder(self.coursedir.release_directory, ".") / f"{self.chapter}.ipynb"
+        db = self.db_url.removeprefix("sqlite:///")
+        if self.db_url.startswith("sqlite:///") and not os.path.exists(db):
+            return False
+        with Gradebook(self.db_url, self.coursedir.course_id) as gb:
+            try:
+                gb.find_assignment(self.chapter)
+            except MissingEntry:
+                return False
+        return release.is_file()
 
     # -- folders ------------------------------------------------------------------------------
 
@@ -183,10 +231,25 @@ class Course:
             penalty = float(sub.late_submission_penalty or 0.0)
             return {"raw": float(sub.score), "penalty": penalty, "score": max(0.0, sub.score - penalty),
                     "max_score": float(sub.max_score), "late": sub.total_seconds_late > 0,
-                    "timestamp": str(sub.timestamp or "")}
+                    "timestamp": str(sub.timestamp or ""), **self._parts(sub)}
+
+    def _parts(self, sub) -> dict:  # noqa: ANN001 - nbgrader's SubmittedAssignment
+        """Automatic points, manual points given and pending, from the gradebook's grades."""
+        auto = auto_max = manual = pending = 0.0
+        for notebook in sub.notebooks:
+            for grade in notebook.grades:
+                if grade.name in self._released_checks:
+                    auto += float(grade.score or 0.0)
+                    auto_max += float(grade.max_score)
+                elif grade.needs_manual_grade:
+                    pending += float(grade.max_score)
+                else:
+                    manual += float(grade.score or 0.0)
+        return {"auto_score": auto, "auto_max": auto_max, "manual_score": manual, "manual_pending": pending}
 
     def rows(self) -> dict[str, dict]:
-        """student -> nbgrader's CSV export columns, for every submission of this chapter."""
+        """student -> nbgrader's CSV export columns, plus the automatic and manual parts, for every
+        submission of this chapter."""
         out = {}
         with self.gradebook() as gb:
             assignment = gb.find_assignment(self.chapter)
@@ -199,5 +262,5 @@ class Course:
                     "last_name": student.last_name or "", "first_name": student.first_name or "",
                     "email": student.email or "", "raw_score": float(sub.score),
                     "late_submission_penalty": penalty, "score": max(0.0, sub.score - penalty),
-                    "max_score": float(assignment.max_score)}
+                    "max_score": float(assignment.max_score), **self._parts(sub)}
         return out

@@ -28,18 +28,23 @@ all the sandbox's processes together, which per-process limits do not bound.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
+import secrets
+import shlex
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from jupyter_client.kernelspec import KernelSpec
 from jupyter_client.manager import AsyncKernelManager
 
-__all__ = ["Limits", "Sandbox", "SandboxError", "SandboxKernelManager", "parse_size"]
+__all__ = ["Cgroup", "Limits", "Sandbox", "SandboxError", "SandboxKernelManager", "fresh_uid", "parse_size"]
 
 MiB = 2**20
 GiB = 2**30
@@ -68,6 +73,14 @@ class Limits:
     open_files: int = 1024  # file descriptors per process (RLIMIT_NOFILE)
     scratch: int = 512 * MiB  # size of the tmpfs holding $HOME and /tmp each
     output: int = 2 * MiB  # bytes of output kept per cell; the rest is dropped as it arrives
+    notebook_output: int = 16 * MiB  # bytes of output (comm buffers included) per notebook
+    notebook_time: int = 0  # wall-clock seconds per notebook (0: 10 cell timeouts, at most 30 min)
+    notebook_size: int = 32 * MiB  # largest notebook file accepted for grading
+    upload: int = 256 * MiB  # largest file of a submission, and all files of an archive together
+
+    @property
+    def wall_clock(self) -> int:
+        return self.notebook_time or min(1800, 10 * self.cell_timeout)
 
 
 def parse_size(text: str) -> int:
@@ -83,6 +96,159 @@ def parse_size(text: str) -> int:
     if size <= 0:
         raise ValueError(f"size must be positive, got {text!r}")
     return size
+
+
+#: Sandbox uids are drawn at random from this range, one per kernel (never reused within a run).
+UID_RANGE = (1_000_000, 2**31 - 2)
+_USED_UIDS: set[int] = set()
+
+
+def fresh_uid() -> int:
+    """An unused uid for one sandbox: no other sandbox (of this run or a concurrent one) shares it,
+    so the process limit of one never counts another's processes."""
+    taken = {p.uids().real for p in _processes()}
+    while True:
+        uid = UID_RANGE[0] + secrets.randbelow(UID_RANGE[1] - UID_RANGE[0])
+        if uid not in taken and uid not in _USED_UIDS:
+            _USED_UIDS.add(uid)
+            return uid
+
+
+def _processes():
+    import psutil
+
+    out = []
+    for process in psutil.process_iter():
+        with contextlib.suppress(psutil.Error):
+            process.uids()
+            out.append(process)
+    return out
+
+
+def user_tasks(uid: int) -> int:
+    """Processes and threads of ``uid`` now (RLIMIT_NPROC counts both)."""
+    total = 0
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                if os.stat(entry.path).st_uid == uid:
+                    total += sum(1 for _ in os.scandir(f"{entry.path}/task"))
+    return total
+
+
+CGROUP_ROOT = Path("/sys/fs/cgroup")
+
+
+class Cgroup:
+    """A memory + pids cgroup of one sandbox (v1 ``memory`` and ``pids`` controllers, or v2).
+
+    The kernel's own accounting: memory counts every page of the sandbox's processes, shared
+    memory, ``memfd`` and tmpfs files included; pids counts processes and threads. The OOM killer
+    is switched off (v1) so that a sandbox at its limit stops, and the grader's watchdog ends it
+    with a named reason instead of a random process dying.
+    """
+
+    def __init__(self, name: str, memory: int, processes: int) -> None:
+        self.name, self.memory, self.processes = name, memory, processes
+        self.paths: dict[str, Path] = {}
+
+    @staticmethod
+    def available() -> str:
+        """"" when cgroups can be used here, else why not."""
+        if os.geteuid() != 0:
+            return "not root"
+        v1 = [CGROUP_ROOT / c for c in ("memory", "pids")]
+        if all((p / "cgroup.procs").is_file() and os.access(p, os.W_OK) for p in v1):
+            return ""
+        v2 = CGROUP_ROOT / "cgroup.controllers"
+        if (v2.is_file() and {"memory", "pids"} <= set(v2.read_text().split())
+                and os.access(CGROUP_ROOT, os.W_OK)):
+            return ""
+        return f"no writable memory and pids cgroup controllers under {CGROUP_ROOT}"
+
+    def create(self) -> None:
+        if (CGROUP_ROOT / "memory" / "cgroup.procs").is_file():
+            memory = CGROUP_ROOT / "memory" / "nlpcourse" / self.name
+            pids = CGROUP_ROOT / "pids" / "nlpcourse" / self.name
+            memory.mkdir(parents=True)
+            pids.mkdir(parents=True)
+            self.paths = {"memory": memory, "pids": pids}
+            (memory / "memory.limit_in_bytes").write_text(str(self.memory))
+            swap = memory / "memory.memsw.limit_in_bytes"
+            if swap.exists():
+                with contextlib.suppress(OSError):
+                    swap.write_text(str(self.memory))
+            with contextlib.suppress(OSError):
+                (memory / "memory.oom_control").write_text("1")
+            (pids / "pids.max").write_text(str(self.processes))
+        else:
+            parent = CGROUP_ROOT / "nlpcourse"
+            parent.mkdir(exist_ok=True)
+            with contextlib.suppress(OSError):
+                (parent / "cgroup.subtree_control").write_text("+memory +pids")
+            group = parent / self.name
+            group.mkdir()
+            self.paths = {"memory": group, "pids": group}
+            (group / "memory.max").write_text(str(self.memory))
+            with contextlib.suppress(OSError):
+                (group / "memory.swap.max").write_text("0")
+            (group / "pids.max").write_text(str(self.processes))
+
+    def enter_command(self) -> list[str]:
+        r"""A command prefix that moves itself into the cgroup, then ``exec``\ s the rest."""
+        files = sorted({str(path / "cgroup.procs") for path in self.paths.values()})
+        script = " && ".join(f"echo $$ > {shlex.quote(f)}" for f in files) + ' && exec "$@"'
+        return ["/bin/sh", "-c", script, "nlpcourse-sandbox"]
+
+    def _read(self, controller: str, name: str) -> str:
+        try:
+            return (self.paths[controller] / name).read_text()
+        except (OSError, KeyError):
+            return ""
+
+    def memory_used(self) -> int:
+        text = self._read("memory", "memory.usage_in_bytes") or self._read("memory", "memory.current")
+        return int(text.strip() or 0)
+
+    def at_memory_limit(self) -> bool:
+        """The sandbox hit its memory limit and could not reclaim enough (it is stuck or was OOM-killed)."""
+        v1 = self._read("memory", "memory.oom_control")
+        if v1:
+            fields = dict(line.split() for line in v1.splitlines() if len(line.split()) == 2)
+            return fields.get("under_oom") == "1" or int(fields.get("oom_kill", 0)) > 0
+        events = self._read("memory", "memory.events")
+        fields = dict(line.split() for line in events.splitlines() if len(line.split()) == 2)
+        return int(fields.get("oom_kill", 0)) > 0 or int(fields.get("max", 0)) > 0
+
+    def pids(self) -> list[int]:
+        out = set()
+        for path in self.paths.values():
+            with contextlib.suppress(OSError):
+                out |= {int(p) for p in (path / "cgroup.procs").read_text().split()}
+        return sorted(out)
+
+    def kill(self) -> None:
+        """SIGKILL every process of the sandbox (a frozen-by-OOM one too: SIGKILL always ends it)."""
+        for _ in range(50):
+            pids = self.pids()
+            if not pids:
+                return
+            for pid in pids:
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGKILL)
+            time.sleep(0.05)
+
+    def remove(self) -> None:
+        self.kill()
+        for path in {*self.paths.values()}:
+            for _ in range(40):
+                try:
+                    path.rmdir()
+                    break
+                except FileNotFoundError:
+                    break
+                except OSError:
+                    time.sleep(0.05)
 
 
 def _parents(path: Path) -> list[str]:
@@ -118,6 +284,8 @@ class Sandbox:
     uid: int | None = None
     enabled: bool = True
     threads: int = 1  # torch/OpenMP threads per kernel (cores / workers)
+    cgroup: Cgroup | None = None  # the kernel's memory + pids cgroup, when available
+    record: bool = True  # checks send their records to the grader (NLPCOURSE_RECORD=1)
 
     # -- what the kernel sees ------------------------------------------------------------------
 
@@ -148,6 +316,7 @@ class Sandbox:
             "TRANSFORMERS_OFFLINE": "1",
             "HF_HUB_DISABLE_TELEMETRY": "1",
             "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+            **({"NLPCOURSE_RECORD": "1"} if self.record else {}),
         }
 
     def launch_environment(self) -> dict[str, str]:
@@ -191,10 +360,11 @@ class Sandbox:
             f"--nofile={lim.open_files}:{lim.open_files}",
             "--core=0:0",
         ]
-        # RLIMIT_NPROC counts every process of the real uid, so it is only meaningful for a uid
-        # that the sandbox owns alone: when grading as root.
-        if self.uid is not None:
-            args.append(f"--nproc={lim.processes}:{lim.processes}")
+        # RLIMIT_NPROC counts every process and thread of the real uid: as root the sandbox has
+        # a uid of its own; otherwise it shares the instructor's, and the limit is what that uid
+        # runs now plus the sandbox's share (a bound, not an isolation: the cgroup is that).
+        nproc = lim.processes if self.uid is not None else user_tasks(os.getuid()) + lim.processes
+        args.append(f"--nproc={nproc}:{nproc}")
         return ["prlimit", *args, "--"]
 
     def bwrap_args(self, chapter: str, files: list[tuple[str, str]], run: Path) -> list[str]:
@@ -243,9 +413,10 @@ class Sandbox:
 
     def wrap(self, command: list[str], chapter: str, files: list[tuple[str, str]], run: Path) -> list[str]:
         """The full command line that starts ``command`` (the kernel) inside the sandbox."""
+        enter = self.cgroup.enter_command() if self.cgroup is not None else []
         if not self.enabled:
-            return [*self.prlimit_args(), *command]
-        return [*self.bwrap_args(chapter, files, run), *self.prlimit_args(), *command]
+            return [*enter, *self.prlimit_args(), *command]
+        return [*enter, *self.bwrap_args(chapter, files, run), *self.prlimit_args(), *command]
 
     def lock(self, run: Path) -> None:
         """Once the kernel has made its sockets, take its one host folder back (as root): from then
@@ -253,6 +424,10 @@ class Sandbox:
         if self.uid is not None and self.enabled:
             os.chown(run, 0, 0)
             os.chmod(run, 0o755)
+            connection = run / "kernel.json"
+            if connection.exists():  # read by the kernel at start; it may not append to it later
+                os.chown(connection, 0, 0)
+                os.chmod(connection, 0o644)
 
     def give(self, path: Path) -> None:
         """Hand a file or folder (recursively) made by the grader to the sandbox user."""
