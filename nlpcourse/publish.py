@@ -107,7 +107,8 @@ def answer_texts(root: Path) -> tuple[list[str], list[str]]:
                     outside.append(line.strip())
             visible += outside
         shown = "\n".join(visible)
-        hidden += [line for line in secret if line not in shown]
+        # an import names a module, not an answer
+        hidden += [line for line in secret if line not in shown and not line.startswith(("import ", "from "))]
     return solutions, hidden
 
 

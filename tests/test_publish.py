@@ -48,7 +48,7 @@ def _secrets() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
             hidden_re = r"### BEGIN HIDDEN TESTS[^\n]*\n(.*?)\n[ \t]*### END HIDDEN TESTS"
             for body in re.findall(hidden_re, text, re.S):
                 hidden += [(chapter, line.strip()) for line in body.splitlines()
-                           if line.strip() and not line.strip().startswith("#")]
+                           if line.strip() and not line.strip().startswith(("#", "import ", "from "))]
             visible.append(re.sub(r"### BEGIN (SOLUTION|HIDDEN TESTS).*?### END \1", "", text, flags=re.S))
         shown = "\n".join(visible)
         hidden = [(c, line) for c, line in hidden if c != chapter or line not in shown]
