@@ -17,6 +17,10 @@ _CHOOSE = (
 
 WRONG: dict[str, list[str]] = {
     "mask_tokens": [
+        # calls the course's own masking
+        "def mask_tokens(input_ids, mask_id, vocab_size, special_ids, generator, probability=0.15):\n"
+        "    from nlpcourse.pretraining import mask_tokens as course_mask_tokens\n"
+        "    return course_mask_tokens(input_ids, mask_id, vocab_size, special_ids, probability, generator)",
         # every chosen token becomes [MASK]
         _MASK_HEADER + _CHOOSE
         + "    inputs = input_ids.clone()\n    inputs[chosen] = mask_id\n    return inputs, labels",
@@ -52,6 +56,10 @@ WRONG: dict[str, list[str]] = {
         "    return inputs, labels",
     ],
     "mlm_loss": [
+        # calls the course's own loss
+        "def mlm_loss(logits, labels):\n"
+        "    from nlpcourse.pretraining import masked_lm_loss\n"
+        "    return masked_lm_loss(logits, labels)",
         # unmasked positions counted as token 0
         "def mlm_loss(logits, labels):\n"
         "    return F.cross_entropy(logits.flatten(0, 1), labels.clamp(min=0).flatten())",
@@ -70,6 +78,10 @@ WRONG: dict[str, list[str]] = {
         "    return total / labels.numel()",
     ],
     "nsp_example": [
+        # calls the course's own pair sampler
+        "def nsp_example(documents, rng):\n"
+        "    from nlpcourse.pretraining import nsp_pair\n"
+        "    return nsp_pair(documents, rng)",
         # the random b may come from the same document
         "def nsp_example(documents, rng):\n"
         "    usable = [i for i, d in enumerate(documents) if len(d) >= 2]\n"
@@ -98,6 +110,10 @@ WRONG: dict[str, list[str]] = {
         "    return documents[d][i], documents[other][rng.integers(len(documents[other]))], 1",
     ],
     "pad_batch": [
+        # calls the course's own padding
+        "def pad_batch(sequences, segments, pad_id):\n"
+        "    from nlpcourse.pretraining import pad_batch as course_pad_batch\n"
+        "    return course_pad_batch(sequences, segments, pad_id)",
         # attention mask inverted (1 on padding)
         "def pad_batch(sequences, segments, pad_id):\n"
         "    n = max(len(s) for s in sequences)\n"
@@ -128,6 +144,10 @@ WRONG: dict[str, list[str]] = {
         "    return ids, segs, mask",
     ],
     "permutation_mask": [
+        # calls the course's own mask
+        "def permutation_mask(order):\n"
+        "    from nlpcourse.pretraining import permutation_mask as course_mask\n"
+        "    return course_mask(order)",
         # compares the order's entries instead of the ranks
         "def permutation_mask(order):\n"
         "    o = torch.tensor(order)\n    return o[None, :] < o[:, None]",
@@ -142,4 +162,50 @@ WRONG: dict[str, list[str]] = {
         "    rank[torch.tensor(order)] = torch.arange(len(order))\n"
         "    return rank[:, None] < rank[None, :]",
     ],
+}
+
+_STEP = (
+    "def pretraining_step(model, batch, optimizer, clip=1.0):\n"
+    "    input_ids, token_type_ids, attention_mask, labels, next_sentence_label = batch\n"
+    "    hidden, pooled = model.bert(input_ids, token_type_ids, attention_mask)\n"
+    "    mlm = mlm_loss(model.cls.predictions(hidden), labels)\n"
+    "    nsp = F.cross_entropy(model.cls.seq_relationship(pooled), next_sentence_label)\n"
+    "    optimizer.zero_grad()\n"
+    "    (mlm + nsp).backward()\n"
+    "    torch.nn.utils.clip_grad_norm_(model.parameters(), clip)\n"
+    "    optimizer.step()\n"
+    "    return mlm.item(), nsp.item()\n"
+)
+
+WRONG["pretraining_step"] = [
+    # the model's own forward computes the losses
+    "def pretraining_step(model, batch, optimizer, clip=1.0):\n"
+    "    output, loss = model(*batch)\n"
+    "    optimizer.zero_grad()\n"
+    "    loss.backward()\n"
+    "    torch.nn.utils.clip_grad_norm_(model.parameters(), clip)\n"
+    "    optimizer.step()\n"
+    "    return output.mlm_loss.item(), output.nsp_loss.item()",
+    # backward through the MLM loss only: the NSP head never learns
+    _STEP.replace("(mlm + nsp).backward()", "mlm.backward()"),
+    # returns the loss tensors
+    _STEP.replace("return mlm.item(), nsp.item()", "return mlm, nsp"),
+    # never steps the optimizer
+    _STEP.replace("    optimizer.step()\n", ""),
+    # NSP labels read the wrong way round
+    _STEP.replace("next_sentence_label)\n", "1 - next_sentence_label)\n"),
+    # predicts every token, not only the masked ones
+    _STEP.replace("mlm_loss(model.cls.predictions(hidden), labels)",
+                  "F.cross_entropy(model.cls.predictions(hidden).flatten(0, 1),\n"
+                  "                          torch.where(labels == -100, input_ids, labels).flatten())"),
+]
+
+#: wrong answers that the visible checks alone must reject (the student sees these before grading)
+VISIBLE: dict[str, list[int]] = {
+    "mask_tokens": [1, 2, 3, 5, 6],
+    "mlm_loss": [1, 2, 3, 4],
+    "nsp_example": [1, 2, 3, 4],
+    "pad_batch": [1, 2, 3, 4],
+    "permutation_mask": [1, 2, 3],
+    "pretraining_step": [1, 2, 3, 4, 5],
 }
