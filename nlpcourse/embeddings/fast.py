@@ -21,17 +21,14 @@ from __future__ import annotations
 
 import math
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 from numba import njit
 
+from nlpcourse.embeddings.config import Word2VecConfig
 from nlpcourse.embeddings.sampling import keep_probabilities, noise_distribution
 from nlpcourse.text.vocab import Vocab
-
-if TYPE_CHECKING:  # word2vec imports this module lazily; no cycle at run time
-    from nlpcourse.embeddings.word2vec import Word2VecConfig
 
 __all__ = ["train_compiled", "sgns_step"]
 

@@ -23,11 +23,10 @@ from torch import nn
 from nlpcourse.embeddings.sampling import as_sentences, build_vocab, encode
 from nlpcourse.embeddings.threads import one_thread
 from nlpcourse.embeddings.vectors import WordVectors
-from nlpcourse.train import train
+from nlpcourse.train import History, train
 
 __all__ = ["GloVeConfig", "cooccurrence_counts", "glove_weight", "GloVe", "train_glove"]
 
-History = dict[str, list[float]]
 
 
 @dataclass

@@ -31,19 +31,16 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
 import numpy as np
-
-if TYPE_CHECKING:
-    from nlpcourse.lm.ngram import NgramLM
 
 __all__ = ["write_arpa", "arpa_names"]
 
 ZERO_LOG10 = -99.0  # the ARPA convention for log10(0)
 
 
-def arpa_names(model: NgramLM) -> list[str]:
+def arpa_names(model: Any) -> list[str]:
     """The token of every vocabulary id as written in ARPA: ``<s>``, ``</s>``, ``<unk>`` for the specials."""
     vocab = model.vocab
     names = vocab.tokens
@@ -58,8 +55,8 @@ def _log10(logp: np.ndarray) -> list[float]:
     return np.where(np.isfinite(logp), logp / math.log(10), ZERO_LOG10).tolist()
 
 
-def write_arpa(model: NgramLM, path: str | Path) -> Path:
-    """Write ``model`` (smoothing ``interpolation``, ``backoff`` or ``kneser_ney``) to ``path``."""
+def write_arpa(model: Any, path: str | Path) -> Path:
+    """Write ``model`` (a fitted ``NgramLM``; smoothing ``interpolation``, ``backoff`` or ``kneser_ney``)."""
     model._check_fitted()
     if not model.logp:
         raise ValueError(f"smoothing={model.smoothing!r} has no back-off form to store in ARPA: export an "

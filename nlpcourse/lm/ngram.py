@@ -52,6 +52,7 @@ from pathlib import Path
 
 import numpy as np
 
+from nlpcourse.lm.arpa import write_arpa
 from nlpcourse.lm.counts import NgramCounts, padded_stream
 from nlpcourse.lm.scoring import BackoffTables
 from nlpcourse.text.vocab import BOS, EOS, PAD, UNK, Vocab
@@ -270,8 +271,6 @@ class NgramLM:
 
     def to_arpa(self, path: str | Path) -> Path:
         """Write the model as an ARPA file (log10 probabilities, ``<s>``, ``</s>``, ``<unk>``)."""
-        from nlpcourse.lm.arpa import write_arpa
-
         return write_arpa(self, path)
 
     # --- internals ---------------------------------------------------------------------------------
