@@ -39,7 +39,7 @@ def decoder_self_mask(tgt: Tensor, pad_id: int) -> Tensor:
     if tgt.dim() != 2 or tgt.dtype.is_floating_point:
         raise ValueError(f"tgt must be (batch, seq) token ids, got shape {tuple(tgt.shape)} and dtype "
                          f"{tgt.dtype}")
-    return causal_mask(tgt.size(1), tgt.device) & padding_mask(tgt, pad_id=pad_id)[:, :, 0]  # (b,1,s,s)
+    return causal_mask(tgt.size(1), tgt.device) & padding_mask(tgt, pad_id=pad_id)  # (batch, 1, seq, seq)
 
 
 class DecoderLayer(nn.Module):
