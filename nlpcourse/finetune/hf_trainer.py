@@ -33,6 +33,7 @@ def trainer_fine_tune(train_texts: Sequence[str], train_labels: Sequence[int], v
         AutoModelForSequenceClassification,
         AutoTokenizer,
         DataCollatorWithPadding,
+        PrinterCallback,
         Trainer,
         TrainingArguments,
     )
@@ -70,6 +71,7 @@ def trainer_fine_tune(train_texts: Sequence[str], train_labels: Sequence[int], v
     try:
         trainer = Trainer(model=model, args=args, train_dataset=train_set,
                           data_collator=DataCollatorWithPadding(tokenizer))
+        trainer.remove_callback(PrinterCallback)  # the losses are returned, not printed
         start = time.perf_counter()
         trainer.train()
         seconds = time.perf_counter() - start
