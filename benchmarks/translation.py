@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> None:
             raise SystemExit(f"{name} produced other outputs than ours, cached: not comparable")
     steps = max(len(r) for r in reference) - 1
     if steps != tokens:
-        raise SystemExit(f"decoding stopped after {steps} tokens instead of {tokens}: not the benchmark's workload")
+        raise SystemExit(f"decoding stopped after {steps} tokens instead of {tokens}: not this workload")
     print(f"beam {beam}, batch {batch}, {steps} output tokens, {repeats} runs each, 2 threads; "
           "all three produce the same outputs")
     median = {name: statistics.median(t) for name, t in times.items()}
