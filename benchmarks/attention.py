@@ -110,6 +110,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"{'variant':<16}{'median ms':>12}{'vs sdpa':>10}")
     for name, ms in medians.items():
         print(f"{name:<16}{ms:>12.2f}{ms / base:>9.2f}x")
+    print(f"ratio: {base / medians['ours fast']:.2f} (ours vs sdpa, higher is better)")
 
 
 if __name__ == "__main__":

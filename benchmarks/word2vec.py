@@ -127,12 +127,14 @@ def main(argv: list[str] | None = None) -> None:
           "CPU s: all threads, what a busy machine distorts least")
     print(f"{'':<14} {'ours tok/s':>12} {'gensim tok/s':>13} {'ratio':>6}   {'ours s':>7} {'gensim s':>8}"
           f"   {'ours CPU s':>10} {'gensim CPU s':>12}")
+    ratios: dict[str, float] = {}
     for name, measure in [("end to end", time_end_to_end), ("training only", time_training_only)]:
         runs = [measure(sentences, epochs) for _ in range(args.repeats)]
         ours_s, gensim_s = (statistics.median(r[k].wall for r in runs) for k in (0, 1))
         ours_cpu, gensim_cpu = (statistics.median(r[k].cpu for r in runs) for k in (0, 1))
         print(f"{name:<14} {tokens / ours_s:>12,.0f} {tokens / gensim_s:>13,.0f} {gensim_s / ours_s:>5.2f}x"
               f"   {ours_s:>7.2f} {gensim_s:>8.2f}   {ours_cpu:>10.2f} {gensim_cpu:>12.2f}")
+        ratios[name] = gensim_s / ours_s
 
     toy = toy_world_corpus(5000 if args.quick else 20_000, seed=0).sentences
     print(f"\nquality on the toy world ({len(toy):,} sentences, same settings, {epochs} epochs)")
@@ -158,6 +160,7 @@ def main(argv: list[str] | None = None) -> None:
             if word in vectors[name]:
                 near = ", ".join(w for w, _ in vectors[name].most_similar(word, topn=6))
                 print(f"  {word:<7} {name:<7} {near}")
+    print(f"ratio: {ratios['end to end']:.2f} (ours vs gensim, end-to-end tokens/s, higher is better)")
 
 
 if __name__ == "__main__":
