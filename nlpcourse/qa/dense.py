@@ -25,7 +25,6 @@ from nlpcourse.pretrained import mean_pooling
 __all__ = ["encode_texts", "DenseRetriever"]
 
 
-@torch.no_grad()
 def encode_texts(texts: Sequence[str], tokenizer: Any, model: Any, batch_size: int = 64,
                  max_length: int = 256, progress: bool = False) -> Tensor:
     """``(len(texts), hidden)`` unit-length mean-pooled vectors, in the order of ``texts``.
@@ -44,8 +43,9 @@ def encode_texts(texts: Sequence[str], tokenizer: Any, model: Any, batch_size: i
         chunk = order[start:start + batch_size]
         batch = tokenizer([texts[i] for i in chunk], padding=True, truncation=True, max_length=max_length,
                           return_tensors="pt")
-        hidden = model(input_ids=batch["input_ids"], token_type_ids=batch["token_type_ids"],
-                       attention_mask=batch["attention_mask"])[0]
+        with torch.no_grad():
+            hidden = model(input_ids=batch["input_ids"], token_type_ids=batch["token_type_ids"],
+                           attention_mask=batch["attention_mask"])[0]
         vectors[chunk] = mean_pooling(hidden, batch["attention_mask"])
     return F.normalize(vectors, dim=-1)
 
@@ -78,14 +78,14 @@ class DenseRetriever:
                             "last": self.passages[-1][:200], "vectors": vectors}, cache)
         self.vectors = vectors  # (N, hidden), unit rows
 
-    @torch.no_grad()
     def encode_query(self, question: str) -> Tensor:
         """The question's unit vector ``(hidden,)``."""
         if not isinstance(question, str) or not question.strip():
             raise ValueError("question is empty: ask something")
         batch = self.tokenizer([question], truncation=True, max_length=self.max_length, return_tensors="pt")
-        hidden = self.model(input_ids=batch["input_ids"], token_type_ids=batch["token_type_ids"],
-                            attention_mask=batch["attention_mask"])[0]
+        with torch.no_grad():
+            hidden = self.model(input_ids=batch["input_ids"], token_type_ids=batch["token_type_ids"],
+                                attention_mask=batch["attention_mask"])[0]
         return F.normalize(mean_pooling(hidden, batch["attention_mask"]), dim=-1)[0]
 
     def scores(self, question: str) -> Tensor:

@@ -38,7 +38,6 @@ def _select_starts_ends() -> Any:
     return select_starts_ends
 
 
-@torch.no_grad()
 def transformers_read(question: str, passages: Sequence[str], model: Any, tokenizer: Any, *,
                       max_length: int = 384, doc_stride: int = 128, max_answer_len: int = 30
                       ) -> list[PipelineAnswer]:
@@ -54,9 +53,10 @@ def transformers_read(question: str, passages: Sequence[str], model: Any, tokeni
             sequence_ids = encoded.sequence_ids(w)
             p_mask = np.array([s != 1 for s in sequence_ids])
             p_mask[0] = False  # [CLS] stays unmasked, as in the pipeline
-            output = model(input_ids=encoded["input_ids"][w:w + 1],
-                           token_type_ids=encoded["token_type_ids"][w:w + 1],
-                           attention_mask=encoded["attention_mask"][w:w + 1])
+            with torch.no_grad():
+                output = model(input_ids=encoded["input_ids"][w:w + 1],
+                               token_type_ids=encoded["token_type_ids"][w:w + 1],
+                               attention_mask=encoded["attention_mask"][w:w + 1])
             starts, ends, scores, _ = select(output.start_logits.numpy(), output.end_logits.numpy(), p_mask,
                                              encoded["attention_mask"][w:w + 1].numpy(),
                                              max_answer_len=max_answer_len)
