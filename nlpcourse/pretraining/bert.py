@@ -186,12 +186,13 @@ class BertEncoder(nn.Module):
         super().__init__()
         self.layer = nn.ModuleList()
         for _ in range(config.num_hidden_layers):
-            block = EncoderLayer(config.hidden_size, config.num_attention_heads, config.intermediate_size,
-                                 dropout=config.hidden_dropout_prob, activation=config.hidden_act,
-                                 norm_first=False, layer_norm_eps=config.layer_norm_eps)
-            block.self_attn.dropout = config.attention_probs_dropout_prob  # BERT's own rate for weights
-            block.dropout.p = 0.0  # BERT has no dropout between the FFN's two linear layers
-            self.layer.append(block)
+            self.layer.append(EncoderLayer(
+                config.hidden_size, config.num_attention_heads, config.intermediate_size,
+                dropout=config.hidden_dropout_prob, activation=config.hidden_act, norm_first=False,
+                layer_norm_eps=config.layer_norm_eps,
+                attention_dropout=config.attention_probs_dropout_prob,  # BERT's own rate for the weights
+                ffn_dropout=0.0,  # BERT has no dropout between the FFN's two linear layers
+            ))
 
     def forward(self, x: Tensor, mask: Tensor | None = None, need_weights: bool = False) -> Tensor:
         for block in self.layer:

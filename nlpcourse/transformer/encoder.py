@@ -70,6 +70,10 @@ class EncoderLayer(nn.Module):
     Returns ``(batch, seq, d_model)``. With ``need_weights=True`` the attention weights
     ``(batch, heads, seq, seq)`` (detached) are kept in ``self.last_attention``; otherwise
     ``last_attention`` is reset to ``None`` so it never describes an older input.
+
+    ``dropout`` applies to the attention weights, inside the feed-forward network and on both sublayer
+    outputs, as in ``nn.TransformerEncoderLayer``; ``attention_dropout`` and ``ffn_dropout`` override the
+    first two (BERT: attention weights at its own rate, no dropout inside the FFN).
     """
 
     def __init__(
@@ -82,15 +86,19 @@ class EncoderLayer(nn.Module):
         norm_first: bool = False,
         layer_norm_eps: float = 1e-5,
         bias: bool = True,
+        attention_dropout: float | None = None,
+        ffn_dropout: float | None = None,
     ):
         super().__init__()
+        attention_dropout = dropout if attention_dropout is None else attention_dropout
+        ffn_dropout = dropout if ffn_dropout is None else ffn_dropout
         if activation not in _ACTIVATIONS:
             raise ValueError(
                 f"activation must be one of {sorted(_ACTIVATIONS)}, got {activation!r}"
             )
-        self.self_attn = MultiHeadAttention(d_model, num_heads, dropout=dropout, bias=bias)
+        self.self_attn = MultiHeadAttention(d_model, num_heads, dropout=attention_dropout, bias=bias)
         self.linear1 = nn.Linear(d_model, d_ff, bias=bias)  # W_1, b_1
-        self.dropout = nn.Dropout(dropout)  # inside the FFN, after the activation
+        self.dropout = nn.Dropout(ffn_dropout)  # inside the FFN, after the activation
         self.linear2 = nn.Linear(d_ff, d_model, bias=bias)  # W_2, b_2
         self.norm1 = nn.LayerNorm(d_model, eps=layer_norm_eps, bias=bias)
         self.norm2 = nn.LayerNorm(d_model, eps=layer_norm_eps, bias=bias)
