@@ -28,7 +28,7 @@ from nlpcourse.transformer.attention import (
 )
 from nlpcourse.transformer.cache import DecoderCache, LayerCache
 from nlpcourse.transformer.decoder import Decoder, DecoderLayer, decoder_self_mask
-from nlpcourse.transformer.decoding import beam_search, greedy_decode
+from nlpcourse.transformer.decoding import beam_search, greedy_decode, top_extensions
 from nlpcourse.transformer.encoder import Encoder, EncoderConfig, EncoderLayer
 from nlpcourse.transformer.multihead import MultiHeadAttention, merge_heads, split_heads
 from nlpcourse.transformer.positional import PositionalEncoding, sinusoidal_positional_encoding
@@ -66,4 +66,5 @@ __all__ = [
     "Transformer",
     "greedy_decode",
     "beam_search",
+    "top_extensions",
 ]

@@ -18,6 +18,7 @@ takes only the new positions and reuses the cached keys and values of the earlie
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import torch
 from torch import Tensor, nn
@@ -172,6 +173,10 @@ class Decoder(nn.Module):
     cache, ``self_mask`` defaults to the causal mask. With a :class:`DecoderCache`, ``tokens`` are
     the next positions (usually one), numbered from ``cache.length``. Returns hidden states
     ``(batch, seq_t, d_model)`` (after a final LayerNorm ``norm`` when ``norm_first``).
+
+    ``layer``: a function returning a new layer module, to stack a layer of your own instead of
+    :class:`DecoderLayer`; it is called as ``layer(x, memory, self_mask, memory_mask, cache,
+    need_weights)`` (a layer without a cache is decoded with ``use_cache=False``).
     """
 
     def __init__(
@@ -186,16 +191,17 @@ class Decoder(nn.Module):
         activation: str = "relu",
         norm_first: bool = False,
         layer_norm_eps: float = 1e-5,
+        layer: Callable[[], nn.Module] | None = None,
     ):
         super().__init__()
         self.d_model = d_model
         self.embed = nn.Embedding(vocab_size, d_model)
         nn.init.normal_(self.embed.weight, mean=0.0, std=d_model**-0.5)  # as the Encoder does
         self.positions = PositionalEncoding(d_model, max_len, dropout)
-        self.layers = nn.ModuleList(
-            DecoderLayer(d_model, num_heads, d_ff, dropout, activation, norm_first, layer_norm_eps)
-            for _ in range(num_layers)
-        )
+        if layer is None:
+            def layer() -> nn.Module:
+                return DecoderLayer(d_model, num_heads, d_ff, dropout, activation, norm_first, layer_norm_eps)
+        self.layers = nn.ModuleList(layer() for _ in range(num_layers))
         self.norm = nn.LayerNorm(d_model, eps=layer_norm_eps) if norm_first else None
 
     def new_cache(self) -> DecoderCache:

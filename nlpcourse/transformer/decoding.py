@@ -28,7 +28,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-__all__ = ["greedy_decode", "beam_search", "strip_special"]
+__all__ = ["greedy_decode", "top_extensions", "beam_search", "strip_special"]
 
 _NEG = -1.0e9  # "impossible" score; finite so that sums and comparisons stay well defined
 
@@ -82,6 +82,19 @@ def greedy_decode(model: Any, src: Tensor, max_new_tokens: int = 32, use_cache: 
     return out
 
 
+def top_extensions(log_probs: Tensor, scores: Tensor, n: int) -> tuple[Tensor, Tensor, Tensor]:
+    """The ``n`` best one-token extensions of ``k`` hypotheses, best first: one beam-search step.
+
+    ``log_probs``: ``(batch, k, vocab)`` log p(next token) for each hypothesis; ``scores``:
+    ``(batch, k)`` their total log-probabilities. Returns ``(new_scores, beam, token)``, each
+    ``(batch, n)``: new_scores = scores[beam] + log_probs[beam, token], over all k * vocab pairs.
+    """
+    batch, k, vocab = log_probs.shape
+    total = (scores[:, :, None] + log_probs).reshape(batch, k * vocab)
+    new_scores, index = total.topk(n, dim=-1)
+    return new_scores, index // vocab, index % vocab
+
+
 @torch.no_grad()
 def beam_search(
     model: Any,
@@ -116,10 +129,7 @@ def beam_search(
     offsets = torch.arange(batch, device=device)[:, None] * k
     for length in range(1, max_len):  # prefixes have `length` tokens; we add token number length+1
         logp = torch.log_softmax(stepper.logits(live.flatten(0, 1)).float(), dim=-1)  # (batch*k, V)
-        vocab = logp.size(-1)
-        total = (logp.view(batch, k, vocab) + live_score[:, :, None]).view(batch, k * vocab)
-        cand_score, cand = total.topk(2 * k, dim=-1)  # (batch, 2k), best first
-        cand_beam, cand_token = cand // vocab, cand % vocab
+        cand_score, cand_beam, cand_token = top_extensions(logp.view(batch, k, -1), live_score, 2 * k)
         cand_seq = torch.cat([live.gather(1, cand_beam[:, :, None].expand(-1, -1, length)),
                               cand_token[:, :, None]], dim=2)  # (batch, 2k, length + 1)
         ends = (cand_token == cfg.eos_id) | (length + 1 >= max_len)  # finished (or out of room)

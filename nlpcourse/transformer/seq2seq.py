@@ -15,6 +15,7 @@ paper's shared BPE); the default keeps them apart (English words in, Chinese cha
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
@@ -78,10 +79,12 @@ class Transformer(nn.Module):
     tgt_vocab)``; ``loss`` the mean cross-entropy, ``None`` without ``tgt_out``.
 
     ``encoder``: any module ``encoder(src, mask=keep_mask) -> (batch, seq_s, d_model)`` to use
-    instead of a fresh :class:`Encoder` (e.g. a pretrained one, :mod:`nlpcourse.translation.minilm`).
+    instead of a fresh :class:`Encoder` (e.g. a pretrained one, :mod:`nlpcourse.translation.minilm`);
+    ``decoder_layer``: a function returning a decoder layer of your own (see :class:`Decoder`).
     """
 
-    def __init__(self, config: TransformerConfig, encoder: nn.Module | None = None):
+    def __init__(self, config: TransformerConfig, encoder: nn.Module | None = None,
+                 decoder_layer: Callable[[], nn.Module] | None = None):
         super().__init__()
         if encoder is not None and config.share_embeddings:
             raise ValueError("share_embeddings needs the model's own encoder: pass encoder=None")
@@ -89,7 +92,7 @@ class Transformer(nn.Module):
         self.encoder = encoder if encoder is not None else Encoder(config.encoder_config())
         self.decoder = Decoder(config.tgt_vocab_size, config.d_model, config.num_heads, config.d_ff,
                                config.num_decoder_layers, config.max_len, config.dropout, config.activation,
-                               config.norm_first, config.layer_norm_eps)
+                               config.norm_first, config.layer_norm_eps, layer=decoder_layer)
         if config.share_embeddings:
             self.decoder.embed = self.encoder.embed
 

@@ -12,12 +12,12 @@ warm-up then cosine decay of the learning rate, gradient clipping at norm 1, bat
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import torch
-from torch import Tensor
+from torch import Tensor, nn
 
 from nlpcourse.train import History, train
 from nlpcourse.transformer.decoding import beam_search, greedy_decode
@@ -69,17 +69,18 @@ class Translator:
 
 
 def build_translator(examples: Sequence[dict[str, str]], config: TransformerConfig | None = None,
-                     **sizes: Any) -> Translator:
+                     decoder_layer: Callable[[], nn.Module] | None = None, **sizes: Any) -> Translator:
     """A fresh translator whose source vocabulary comes from ``examples`` (dicts with ``en``).
 
-    ``sizes`` override fields of :class:`TransformerConfig` (``d_model=64``, ``num_decoder_layers=1``).
+    ``sizes`` override fields of :class:`TransformerConfig` (``d_model=64``, ``num_decoder_layers=1``);
+    ``decoder_layer`` builds decoder layers of your own (see :class:`~nlpcourse.transformer.Decoder`).
     """
     source = SourceTokenizer.from_sentences(e["en"] for e in examples)
     target = CharVocab()
     base = config or TransformerConfig()
     fields = {**base.__dict__, **sizes, "src_vocab_size": len(source), "tgt_vocab_size": len(target),
               "pad_id": PAD, "bos_id": BOS, "eos_id": EOS}
-    return Translator(Transformer(TransformerConfig(**fields)), source, target)
+    return Translator(Transformer(TransformerConfig(**fields), decoder_layer=decoder_layer), source, target)
 
 
 def warmup_cosine(
