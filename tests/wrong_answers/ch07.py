@@ -22,6 +22,9 @@ def _renamer(changes: dict[str, str]) -> str:
 
 WRONG: dict[str, list[str]] = {
     "wordpiece": [
+        # lets the library's tokenizer do it
+        "def wordpiece_tokenize(word, vocab):\n"
+        "    return tokenizer.tokenize(word)",
         # shortest match first
         "def wordpiece_tokenize(word, vocab):\n"
         "    pieces, start = [], 0\n"
@@ -55,6 +58,10 @@ WRONG: dict[str, list[str]] = {
         "    return pieces",
     ],
     "mean_pool": [
+        # calls the course's own mean pooling
+        "def mean_pool(last_hidden_state, attention_mask):\n"
+        "    from nlpcourse.pretrained import mean_pooling\n"
+        "    return mean_pooling(last_hidden_state, attention_mask)",
         # averages the padding too
         "def mean_pool(last_hidden_state, attention_mask):\n    return last_hidden_state.mean(dim=1)",
         # zeroes the padding but divides by the padded length
@@ -65,6 +72,10 @@ WRONG: dict[str, list[str]] = {
         "def mean_pool(last_hidden_state, attention_mask):\n    return last_hidden_state[:, 0]",
     ],
     "cosine_matrix": [
+        # calls the course's own cosine similarity (chapter 02)
+        "def cosine_matrix(a, b):\n"
+        "    from nlpcourse.embeddings.vectors import cosine_similarity\n"
+        "    return cosine_similarity(a, b)",
         # dot products, not cosines
         "def cosine_matrix(a, b):\n    return a @ b.T",
         # normalises the columns instead of the rows
@@ -76,6 +87,19 @@ WRONG: dict[str, list[str]] = {
         "    b = b / b.norm(dim=-1, keepdim=True)\n    return b @ a.T",
     ],
     "layer_attention": [
+        # lets transformers' eager attention compute the weights
+        "def layer_attention(x, self_attention, attention_mask):\n"
+        "    from transformers.models.bert.modeling_bert import eager_attention_forward\n"
+        "    b, s, _ = x.shape\n"
+        "    h, d = self_attention.num_attention_heads, self_attention.attention_head_size\n"
+        "    q = self_attention.query(x).view(b, s, h, d).transpose(1, 2)\n"
+        "    k = self_attention.key(x).view(b, s, h, d).transpose(1, 2)\n"
+        "    v = self_attention.value(x).view(b, s, h, d).transpose(1, 2)\n"
+        "    bias = torch.zeros(b, 1, 1, s)\n"
+        "    bias = bias.masked_fill(attention_mask[:, None, None, :] == 0, float('-inf'))\n"
+        "    _, weights = eager_attention_forward(self_attention, q, k, v, bias, scaling=d ** -0.5,\n"
+        "                                         dropout=0.0)\n"
+        "    return weights",
         # ignores the padding mask
         "def layer_attention(x, self_attention, attention_mask):\n"
         "    b, s, _ = x.shape\n"
@@ -102,6 +126,10 @@ WRONG: dict[str, list[str]] = {
         "    return torch.softmax(scores, dim=-1)",
     ],
     "our_name": [
+        # calls the course's own key map
+        "def our_name(key):\n"
+        "    from nlpcourse.pretraining import our_key\n"
+        "    return our_key(key)",
         # leaves every name as it is
         "def our_name(key):\n    return key",
         # norm1 and norm2 swapped: everything loads, the numbers differ
@@ -120,4 +148,50 @@ WRONG: dict[str, list[str]] = {
         "        key = key.replace(a, b)\n"
         "    return key",
     ],
+}
+
+_EMBED = (
+    "def embed(texts, tokenizer, model, batch_size=16):\n"
+    "    vectors = []\n"
+    "    for start in range(0, len(texts), batch_size):\n"
+    "        batch = tokenizer(texts[start:start + batch_size], padding=True, return_tensors='pt')\n"
+    "        pooled = mean_pool(model(**batch).last_hidden_state, batch['attention_mask'])\n"
+    "        vectors.append(pooled / pooled.norm(dim=-1, keepdim=True))\n"
+    "    return torch.cat(vectors)\n\n"
+)
+_SEARCH = (
+    "def search(queries, corpus, tokenizer, model, batch_size=16):\n"
+    "    similarity = cosine_matrix(embed(queries, tokenizer, model, batch_size),\n"
+    "                               embed(corpus, tokenizer, model, batch_size))\n"
+    "    return similarity.argmax(dim=1)\n"
+)
+
+WRONG["sentence_search"] = [
+    # the course's sentence_embeddings does the encoding
+    "def embed(texts, tokenizer, model, batch_size=16):\n"
+    "    from nlpcourse.pretrained import sentence_embeddings\n"
+    "    return sentence_embeddings(texts, tokenizer, model, batch_size=batch_size)\n\n" + _SEARCH,
+    # averages the padding positions too
+    _EMBED.replace("mean_pool(model(**batch).last_hidden_state, batch['attention_mask'])",
+                   "model(**batch).last_hidden_state.mean(dim=1)") + _SEARCH,
+    # the [CLS] vector instead of the mean
+    _EMBED.replace("mean_pool(model(**batch).last_hidden_state, batch['attention_mask'])",
+                   "model(**batch).last_hidden_state[:, 0]") + _SEARCH,
+    # vectors left at their length
+    _EMBED.replace("vectors.append(pooled / pooled.norm(dim=-1, keepdim=True))", "vectors.append(pooled)")
+    + _SEARCH,
+    # the best query for each corpus sentence (argmax over the wrong axis)
+    _EMBED + _SEARCH.replace("argmax(dim=1)", "argmax(dim=0)"),
+    # the least similar sentence
+    _EMBED + _SEARCH.replace("argmax(dim=1)", "argmin(dim=1)"),
+]
+
+#: wrong answers that the visible checks alone must reject (the student sees these before grading)
+VISIBLE: dict[str, list[int]] = {
+    "wordpiece": [0, 1, 2, 3],
+    "mean_pool": [1, 2, 3],
+    "cosine_matrix": [1, 2, 3],
+    "layer_attention": [1, 2, 3],
+    "our_name": [1, 2, 3, 4],
+    "sentence_search": [1, 2, 3, 4, 5],
 }
