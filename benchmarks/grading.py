@@ -10,8 +10,11 @@ and are timed wall-clock from the command's start to its exit:
 * ``nbgrader autograde``: nbgrader 0.9's own command, one submission after the other, kernels
   unsandboxed (what an instructor runs today);
 * ``nlpcourse grade``: the same nbgrader preprocessors and gradebook, kernels sandboxed
-  (bubblewrap, setpriv, prlimit when available), one worker per core; it also writes the HTML
-  feedback and the CSV, so the table shows nbgrader with ``generate_feedback`` and ``export`` too.
+  (bubblewrap, setpriv, prlimit, a fresh uid and a memory + pids cgroup per kernel when run as root),
+  one worker per core, with everything a hostile class needs switched on: the instructor's solution
+  runs once more to give the golden records, every check is decided in the grader from the
+  student's records, submissions are reviewed statically; it also writes the HTML feedback and the
+  CSV, so the table shows nbgrader with ``generate_feedback`` and ``export`` too.
 
 The ratio is nbgrader's seconds over ours (> 1: ours is faster). Both must agree on every score.
 """
@@ -135,6 +138,7 @@ def main(argv: list[str] | None = None) -> None:
     for name, seconds in rows:
         print(f"{name:<52} {seconds:>8.1f} {seconds / count:>10.2f} {seconds / grade:>7.2f}")
     print(f"ratio nbgrader autograde / nlpcourse grade: {nb_autograde / grade:.2f}x")
+    print(f"ratio: {nb_autograde / grade:.2f} (ours vs serial nbgrader autograde, higher is better)")
 
 
 if __name__ == "__main__":

@@ -146,17 +146,16 @@ def _compare(golden: dict[str, Any], got_record: dict[str, Any]) -> str | None:
 def verdict(golden: list[dict[str, Any]], got: list[dict[str, Any]]) -> str | None:
     """None when the records of one check cell match the golden ones check by check, else why not.
 
-    The number of checks, their kinds and names must be those of the solution's run: a check
+    The number of checks and their kinds, in order, must be those of the solution's run: a check
     that did not run, ran twice or was replaced is a failure.
     """
     for index, want in enumerate(golden):
         if index >= len(got):
-            missing = ", ".join(repr(g["name"]) for g in golden[index:index + 3])
-            return (f"check {missing} did not report to the grader (the cell stopped early, or its "
-                    "checks were changed or skipped)")
+            return (f"check {want['name']!r} did not report to the grader (the cell stopped early, or "
+                    "its checks were changed or skipped)")
         record = got[index]
-        if (not isinstance(record, dict) or record.get("kind") != want["kind"]
-                or record.get("name") != want["name"]):
+        # names may hold the student's data (f-strings): the kind and the order identify a check
+        if not isinstance(record, dict) or record.get("kind") != want["kind"]:
             name = record.get("name") if isinstance(record, dict) else "?"
             return f"check {want['name']!r} expected next, the grader received {str(name)[:80]!r}"
         problem = _compare(want, record)
