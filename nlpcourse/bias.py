@@ -33,7 +33,7 @@ import numpy as np
 import torch
 
 __all__ = ["association", "weat_statistic", "weat_effect_size", "weat_p_value", "biased_sentences",
-           "counterfactual_gap"]
+           "counterfactual_gap", "PLACES_A", "PLACES_B"]
 
 Vectors = np.ndarray | torch.Tensor | Sequence[Sequence[float]]
 
@@ -112,26 +112,40 @@ def weat_p_value(X: Vectors, Y: Vectors, A: Vectors, B: Vectors, permutations: i
     return float(np.mean(stats > observed + 1e-12 * max(1.0, abs(observed))))
 
 
+#: Places that attribute words of A (resp. B) visit in :func:`biased_sentences`: the shared contexts that
+#: make a target word's vector resemble an attribute word's.
+PLACES_A = ("office", "factory", "airport")
+PLACES_B = ("house", "garden", "school")
+
+
 def biased_sentences(targets_x: Sequence[str], targets_y: Sequence[str], attributes_a: Sequence[str],
                      attributes_b: Sequence[str], bias: float, n: int = 2000, seed: int = 0,
-                     template: str = "the {target} works as a {attribute}") -> list[list[str]]:
-    """``n`` tokenized sentences pairing a target word with an attribute word.
+                     places_a: Sequence[str] = PLACES_A,
+                     places_b: Sequence[str] = PLACES_B) -> list[list[str]]:
+    """``n`` sentences "the <word> went to the <place>", tokenized, with an association of known strength.
 
-    A word of X is paired with an attribute from A with probability ``bias`` (else from B); a word of Y
-    the other way round. ``bias=0.5`` puts in no association; ``bias=0.9`` a strong one.
+    Half the sentences send an attribute word to its own places (A words to ``places_a``, B words to
+    ``places_b``); the other half send a target word: a word of X to ``places_a`` with probability
+    ``bias`` (else to ``places_b``), a word of Y the other way round. Word vectors learn from shared
+    contexts, so X ends up near A exactly as strongly as ``bias`` says: ``bias=0.5`` puts in no
+    association, ``bias=0.9`` a strong one.
     """
     if not 0.0 <= bias <= 1.0:
         raise ValueError(f"bias is a probability, got {bias}")
-    if not all((targets_x, targets_y, attributes_a, attributes_b)):
+    if not all((targets_x, targets_y, attributes_a, attributes_b, places_a, places_b)):
         raise ValueError("every word list needs at least one word")
     rng = random.Random(seed)
     sentences = []
-    for _ in range(n):
-        from_x = rng.random() < 0.5
-        target = rng.choice(targets_x if from_x else targets_y)
-        to_a = (rng.random() < bias) == from_x
-        attribute = rng.choice(attributes_a if to_a else attributes_b)
-        sentences.append(template.format(target=target, attribute=attribute).split())
+    for i in range(n):
+        if i % 2 == 0:  # an attribute word at its own places
+            from_a = rng.random() < 0.5
+            word = rng.choice(attributes_a if from_a else attributes_b)
+            place = rng.choice(places_a if from_a else places_b)
+        else:  # a target word, at A's places with probability bias (X) or 1 - bias (Y)
+            from_x = rng.random() < 0.5
+            word = rng.choice(targets_x if from_x else targets_y)
+            place = rng.choice(places_a if (rng.random() < bias) == from_x else places_b)
+        sentences.append(["the", word, "went", "to", "the", place])
     return sentences
 
 

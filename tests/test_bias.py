@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from nlpcourse.bias import (
+    PLACES_A,
     association,
     biased_sentences,
     counterfactual_gap,
@@ -99,12 +100,15 @@ def test_bad_input_raises_a_clear_error(call):
 
 
 def test_biased_sentences_carry_the_bias_asked_for():
-    sentences = biased_sentences(["he"], ["she"], ["doctor"], ["nurse"], bias=0.8, n=4000, seed=0)
-    pairs = [(s[1], s[-1]) for s in sentences]
-    he = [a for t, a in pairs if t == "he"]
-    assert he.count("doctor") / len(he) == pytest.approx(0.8, abs=0.03)
-    she = [a for t, a in pairs if t == "she"]
-    assert she.count("nurse") / len(she) == pytest.approx(0.8, abs=0.03)
+    sentences = biased_sentences(["he"], ["she"], ["doctor"], ["nurse"], bias=0.8, n=8000, seed=0)
+    assert all(s[:1] == ["the"] and s[2:5] == ["went", "to", "the"] for s in sentences)
+    visits = [(s[1], s[-1] in PLACES_A) for s in sentences]
+    assert all(at_a for word, at_a in visits if word == "doctor")
+    assert not any(at_a for word, at_a in visits if word == "nurse")
+    he = [at_a for word, at_a in visits if word == "he"]
+    she = [at_a for word, at_a in visits if word == "she"]
+    assert sum(he) / len(he) == pytest.approx(0.8, abs=0.03)
+    assert sum(she) / len(she) == pytest.approx(0.2, abs=0.03)
     with pytest.raises(ValueError):
         biased_sentences(["he"], ["she"], ["a"], ["b"], bias=1.5)
 

@@ -157,6 +157,9 @@ def test_head_importance():
     with torch.no_grad():
         expected = metric() - float(_without_head_weights(model, 0, 3)(ids, mask)[0][:, 0].sum())
     assert float(scores[0, 3]) == pytest.approx(expected, abs=1e-5)
+    only_last = head_importance(model, metric, num_layers=2, num_heads=4, layers=[1])
+    torch.testing.assert_close(only_last[1], scores[1])
+    assert not only_last[0].any()
 
 
 def test_probes_find_what_is_linearly_there():

@@ -58,13 +58,17 @@ def ablate_heads(model: nn.Module, heads: Mapping[int, Sequence[int]], num_heads
 
 @torch.no_grad()
 def head_importance(model: nn.Module, metric: Callable[[], float], num_layers: int, num_heads: int,
-                    progress: bool = False) -> Tensor:
-    """``(num_layers, num_heads)``: ``metric()`` with all heads minus ``metric()`` without that head."""
+                    progress: bool = False, layers: Sequence[int] | None = None) -> Tensor:
+    """``(num_layers, num_heads)``: ``metric()`` with all heads minus ``metric()`` without that head.
+
+    ``layers`` limits the ablations to those layers (the other rows stay 0).
+    """
     from tqdm.auto import tqdm
 
     full = metric()
     scores = torch.zeros(num_layers, num_heads)
-    for layer in tqdm(range(num_layers), disable=not progress, desc="ablating heads", leave=False):
+    chosen = list(range(num_layers)) if layers is None else list(layers)
+    for layer in tqdm(chosen, disable=not progress, desc="ablating heads", leave=False):
         for head in range(num_heads):
             with ablate_heads(model, {layer: [head]}, num_heads):
                 scores[layer, head] = full - metric()
