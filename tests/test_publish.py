@@ -201,3 +201,21 @@ def test_make_publish_needs_dest():
     result = subprocess.run(["make", "--no-print-directory", "publish"], cwd=ROOT, capture_output=True,
                             text=True)
     assert result.returncode != 0 and "usage: make publish DEST=" in result.stdout + result.stderr
+
+
+def test_readme_course_map_lists_existing_chapters_only():
+    """The course map's rows are chapters of solutions/ (no module rows pasted into it), once each."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Course map", 1)[1].split("\n\n", 2)[1]
+    rows = [line for line in section.splitlines() if line.startswith("|")][2:]
+    assert rows, "no course map table"
+    numbers = []
+    for row in rows:
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        assert re.fullmatch(r"\d\d", cells[0]), f"not a chapter row: {row[:80]}"
+        assert len(cells) == 5, f"course map row with {len(cells)} columns: {row[:80]}"
+        folder = re.search(r"`notebooks/(\d\d_\w+)`", cells[2])
+        assert folder and folder.group(1) in CHAPTERS, f"row for a chapter not in solutions/: {row[:80]}"
+        assert folder.group(1).startswith(cells[0])
+        numbers.append(cells[0])
+    assert numbers == sorted(set(numbers)), numbers
