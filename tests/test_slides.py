@@ -55,6 +55,7 @@ def test_lecture_notebook_answers_only_on_request():
         assert len(shown.cells) == len(release.cells) - 1  # only the parameters cell goes
 
 
+@pytest.mark.slow
 def test_slides_hold_no_hidden_test_parameters_or_answers(slides):
     html = slides.html.read_text(encoding="utf-8")
     text = _squash(_text(html))
