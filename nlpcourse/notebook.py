@@ -103,7 +103,8 @@ def explain(error: BaseException, namespace: dict[str, Any]) -> str | None:
     if isinstance(error, CheckFailed):
         return str(error)
     if isinstance(error, NotImplementedError) and last is not None and _in_notebook(last, namespace):
-        name = last.tb_frame.f_code.co_name
+        code = last.tb_frame.f_code
+        name = getattr(code, "co_qualname", code.co_name)  # KneserNeyBigram.__init__, not __init__
         where = "this answer cell" if name.startswith("<") else f"{name}()"
         return (f"{where} is not answered yet: replace `raise NotImplementedError()` with your code, "
                 "run that cell, then run this one again")

@@ -218,3 +218,69 @@ def softmax_bars(words: Sequence[str], logits: torch.Tensor, temperature: float 
     ax.set_title(f"softmax(logits / T), T = {temperature:.2f}")
     fig.tight_layout()
     return fig
+
+
+def zipf_plot(counts: Mapping[str, int], max_rank: int, words: Sequence[str] = (),
+              ax: plt.Axes | None = None) -> Figure:
+    """Frequency against rank on log-log axes, with the least-squares line ln f = a + b ln r fitted over
+    the ``max_rank`` most frequent types and the given ``words`` labelled (chapter 01)."""
+    if not counts:
+        raise ValueError("no counts to plot: pass a Counter of at least one token")
+    freqs = np.array(sorted(counts.values(), reverse=True), dtype=float)
+    ranks = np.arange(1, len(freqs) + 1)
+    slope, intercept = np.polyfit(np.log(ranks[:max_rank]), np.log(freqs[:max_rank]), 1)
+    fig, ax = _figure(ax, (6, 4))
+    ax.loglog(ranks, freqs, ".", markersize=3, label="types")
+    ax.loglog(ranks, np.exp(intercept) * ranks ** slope, "r-",
+              label=f"least squares, ranks 1-{min(max_rank, len(freqs))}: s = {-slope:.2f}")
+    for word in words:
+        if word in counts:
+            rank = 1 + int((freqs > counts[word]).sum())
+            ax.annotate(word, (rank, counts[word]), fontsize=8)
+    ax.set(xlabel="rank r", ylabel="frequency f(r)", title="Zipf's law")
+    ax.legend()
+    ax.grid(alpha=0.3, which="both")
+    fig.tight_layout()
+    return fig
+
+
+def segmentation_boxes(segmented: Sequence[Sequence[str]], title: str = "") -> Figure:
+    """One row per word, its pieces drawn as coloured boxes side by side (chapter 01's BPE explorer).
+
+    segmented: for each word, the list of its pieces (e.g. ``bpe.encode_word(word)``); an end-of-word
+    marker ``</w>`` is drawn as ``_``.
+    """
+    fig, ax = plt.subplots(figsize=(8, 0.5 * len(segmented) + 0.6))
+    ax.set(xlim=(0, 10), ylim=(-len(segmented) + 0.4, 0.6), title=title)
+    ax.axis("off")
+    renderer = fig.canvas.get_renderer()
+    for row, pieces in enumerate(segmented):
+        x = 0.1
+        for k, piece in enumerate(pieces):
+            label = ax.text(x, -row, piece.replace("</w>", "_"), fontsize=11, family="monospace",
+                            va="center", bbox={"boxstyle": "round,pad=0.25", "fc": plt.cm.Pastel1(k % 9),
+                                               "ec": "grey"})
+            x = label.get_window_extent(renderer).transformed(ax.transData.inverted()).x1 + 0.25
+    return fig
+
+
+def arrows_2d(points: torch.Tensor | np.ndarray, labels: Sequence[str], pairs: Sequence[tuple[int, int]],
+              title: str = "", ax: plt.Axes | None = None) -> Figure:
+    """Labelled 2-D points with an arrow for each ``(from, to)`` pair of row indices (e.g. country ->
+    capital in a PCA projection of word vectors, chapter 02). points: (n, 2)."""
+    xy = np.asarray(points.detach().cpu() if isinstance(points, torch.Tensor) else points, dtype=float)
+    if xy.ndim != 2 or xy.shape[1] != 2 or len(xy) != len(labels):
+        raise ValueError(f"need (n, 2) points with one label each, got shape {xy.shape} and "
+                         f"{len(labels)} labels")
+    fig, ax = _figure(ax, (6, 5))
+    ax.scatter(xy[:, 0], xy[:, 1], s=12)
+    for i, label in enumerate(labels):
+        ax.annotate(label, xy[i].tolist(), fontsize=8)
+    for start, end in pairs:
+        ax.annotate("", xy[end].tolist(), xy[start].tolist(),
+                    arrowprops={"arrowstyle": "->", "color": "tab:red", "alpha": 0.6})
+    ax.set(title=title, xticks=[], yticks=[])
+    return fig
+
+
+__all__ += ["softmax_bars", "zipf_plot", "segmentation_boxes", "arrows_2d"]

@@ -131,6 +131,13 @@ def test_unanswered_exercise_is_one_short_error(kernel):
     assert "softmax() is not answered yet" in _plain(traceback)
 
 
+def test_unanswered_method_names_its_class(kernel):
+    kernel.run("class Model:\n    def __init__(self, data):\n        raise NotImplementedError()")
+    ename, traceback, _ = kernel.run("check_own_work('Model', lambda: Model([1]), [])")
+    assert ename == "NotImplementedError"
+    assert "Model.__init__() is not answered yet" in _plain(traceback)
+
+
 def test_failed_check_is_its_message_alone(kernel):
     ename, traceback, _ = kernel.run("check_tensor('rows', torch.ones(2, 3), torch.zeros(2, 3))")
     assert ename == "CheckFailed"

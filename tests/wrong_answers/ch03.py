@@ -2,24 +2,58 @@
 
 CHAPTER = "03_ngram"
 
+_CONT = "self.before[w] / len(self.bigrams)"
+_D = "n1 / (n1 + 2 * n2) if n1 and n2 else 0.75"
+_W = "self.discount * self.followers[v] / total"
+_KN = (
+    "class KneserNeyBigram:\n"
+    "    order = 2\n"
+    "    def __init__(self, sentences, min_freq=1):\n"
+    "        frequency = Counter(t for s in sentences for t in s)\n"
+    "        self.vocab = {{t for t, n in frequency.items() if n >= min_freq}}\n"
+    "        self.bigrams = Counter()\n"
+    "        for s in sentences:\n"
+    "            padded = [BOS] + [self._known(t) for t in s] + [EOS]\n"
+    "            self.bigrams.update(zip(padded, padded[1:]))\n"
+    "        self.context_total, self.followers, self.before = Counter(), Counter(), Counter()\n"
+    "        for (v, w), n in self.bigrams.items():\n"
+    "            self.context_total[v] += n\n"
+    "            self.followers[v] += 1\n"
+    "            self.before[w] += 1\n"
+    "        n1 = sum(1 for n in self.bigrams.values() if n == 1)\n"
+    "        n2 = sum(1 for n in self.bigrams.values() if n == 2)\n"
+    "        self.discount = {discount}\n"
+    "    def _known(self, token):\n"
+    "        return token if token in self.vocab or token in (BOS, EOS) else UNK\n"
+    "    def logprob(self, word, context):\n"
+    "        v, w = self._known(context[-1]), self._known(word)\n"
+    "        p = {lower}\n"
+    "        total = self.context_total[v]\n"
+    "        if total:\n"
+    "            p = max(self.bigrams[(v, w)] - self.discount, 0.0) / total + {weight} * p\n"
+    "        return math.log(p) if p > 0 else -math.inf"
+)
+
 WRONG: dict[str, list[str]] = {
     "ngrams": [
-        # always one <bos>, whatever the order
+        # order - 1 times <bos>, as nltk pads: not the padding asked for
         "def ngrams(sentence, order):\n"
-        "    padded = [BOS] + list(sentence) + [EOS]\n"
+        "    padded = [BOS] * (order - 1) + list(sentence) + [EOS]\n"
         "    return [tuple(padded[i - order + 1: i + 1]) for i in range(order - 1, len(padded))]",
         # forgets <eos>
         "def ngrams(sentence, order):\n"
-        "    padded = [BOS] * (order - 1) + list(sentence)\n"
-        "    return [tuple(padded[i - order + 1: i + 1]) for i in range(order - 1, len(padded))]",
+        "    padded = [BOS] + list(sentence)\n"
+        "    return [tuple(padded[max(0, i - order + 1): i + 1]) for i in range(1, len(padded))]",
         # lists instead of tuples
         "def ngrams(sentence, order):\n"
-        "    padded = [BOS] * (order - 1) + list(sentence) + [EOS]\n"
-        "    return [padded[i - order + 1: i + 1] for i in range(order - 1, len(padded))]",
-        # order <bos> instead of order - 1
+        "    padded = [BOS] + list(sentence) + [EOS]\n"
+        "    return [padded[max(0, i - order + 1): i + 1] for i in range(1, len(padded))]",
+        # only full-length n-grams: the first words are never predicted
         "def ngrams(sentence, order):\n"
-        "    padded = [BOS] * order + list(sentence) + [EOS]\n"
-        "    return [tuple(padded[i - order + 1: i + 1]) for i in range(order - 1, len(padded))]",
+        "    padded = [BOS] + list(sentence) + [EOS]\n"
+        "    return [tuple(padded[i - order + 1: i + 1]) for i in range(max(1, order - 1), len(padded))]",
+        # calls the package's padded_ngrams
+        "def ngrams(sentence, order):\n    return padded_ngrams(sentence, order)",
     ],
     "count_ngrams": [
         # contexts counted over every (n-1)-gram of the padded sentence, the last one included
@@ -56,6 +90,14 @@ WRONG: dict[str, list[str]] = {
         "def mle_prob(word, context, ngram_counts, context_counts):\n"
         "    c = context_counts[tuple(context)]\n"
         "    return ngram_counts[tuple(context) + (word,)] / c if c else 0.0",
+        # reads the counts of the package's reference model
+        "def count_ngrams(sentences, order):\n"
+        "    ref = ReferenceNgramLM(order, 'mle').fit(sentences)\n"
+        "    grams = Counter({g: n for g, n in ref.count.items() if len(g) == order or g[0] == BOS})\n"
+        "    return grams, Counter(g[:-1] for g in grams.elements())\n\n"
+        "def mle_prob(word, context, ngram_counts, context_counts):\n"
+        "    c = context_counts[tuple(context)]\n"
+        "    return ngram_counts[tuple(context) + (word,)] / c if c else 0.0",
     ],
     "perplexity": [
         # forgets the <eos> predictions
@@ -77,6 +119,16 @@ WRONG: dict[str, list[str]] = {
         "def perplexity(model, sentences):\n"
         "    logs = [model.logprob(g[-1], g[:-1]) for s in sentences for g in ngrams(s, model.order)]\n"
         "    return 10 ** (-sum(logs) / len(logs))",
+        # n - 1 times <bos> (nltk padding) instead of one: wrong histories near the start
+        "def perplexity(model, sentences):\n"
+        "    logs = [model.logprob(g[-1], g[:-1]) for s in sentences\n"
+        "            for g in padded_ngrams(s, model.order, padding='nltk')]\n"
+        "    return math.exp(-sum(logs) / len(logs))",
+        # calls the package model's own perplexity when it has one
+        "def perplexity(model, sentences):\n"
+        "    if hasattr(model, 'perplexity'):\n        return model.perplexity(sentences)\n"
+        "    logs = [model.logprob(g[-1], g[:-1]) for s in sentences for g in ngrams(s, model.order)]\n"
+        "    return math.exp(-sum(logs) / len(logs))",
     ],
     "add_k": [
         # k missing in the denominator
@@ -130,4 +182,35 @@ WRONG: dict[str, list[str]] = {
         "    return (followers.get(word, 0) - discount) / total + discount * len(followers) / total * "
         "continuation_prob(word, bigram_counts)",
     ],
+    "kneser_ney_model": [
+        # the lower order counts occurrences, not continuations
+        _KN.format(lower="sum(n for (_, x), n in self.bigrams.items() if x == w) / self.total",
+                   discount=_D, weight=_W).replace(
+            "self.discount = ", "self.total = sum(self.bigrams.values())\n        self.discount = "),
+        # a fixed discount instead of the estimate n1 / (n1 + 2 n2)
+        _KN.format(lower=_CONT, discount="0.75", weight=_W),
+        # the interpolation weight is D alone: the mass is not what the discounts freed
+        _KN.format(lower=_CONT, discount=_D, weight="self.discount"),
+        # no <unk>: rare training words stay themselves, unknown words get probability 0
+        _KN.format(lower=_CONT, discount=_D, weight=_W).replace("self._known(", "str("),
+        # wraps the package's model
+        "class KneserNeyBigram:\n"
+        "    order = 2\n"
+        "    def __init__(self, sentences, min_freq=1):\n"
+        "        d = NgramLM(2, 'kneser_ney').fit(sentences, min_freq=min_freq).discounts[1]\n"
+        "        self.model = NgramLM(2, 'kneser_ney', discount=(0.0, d)).fit(sentences, min_freq=min_freq)\n"
+        "    def logprob(self, word, context):\n"
+        "        return self.model.logprob(word, context)",
+    ],
+}
+
+# Wrong answers (indices into WRONG) that the visible checks alone must reject.
+VISIBLE: dict[str, list[int]] = {
+    "ngrams": [0, 1, 2, 3],
+    "count_ngrams": [0, 1, 2, 3],
+    "perplexity": [0, 1, 2, 3, 4],
+    "add_k": [0, 1, 2],
+    "continuation": [0, 1, 2],
+    "kneser_ney": [0, 1, 2],
+    "kneser_ney_model": [0, 1, 2, 3],
 }
