@@ -24,12 +24,11 @@ the tokens seen, so that the notebook can fit L(N) and L(D) in seconds.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import torch
-from scipy.optimize import minimize_scalar
 from torch import nn
 
 __all__ = ["PowerLaw", "fit_power_law", "count_parameters", "training_flops", "ScalingRun", "scaling_runs",
@@ -64,7 +63,7 @@ def fit_power_law(x: Sequence[float] | np.ndarray, loss: Sequence[float] | np.nd
     x, loss: ``(n,)`` positive numbers (sizes or token counts, and the losses they reached).
     Without an offset the fit is a straight line in log-log space. With one, every candidate ``c`` in
     ``[0, min(loss))`` gives such a line through ``log(loss - c)``; the ``c`` whose curve has the least
-    squared error in log space is kept (a one-dimensional bounded search, deterministic).
+    squared error in log space is kept (a golden-section search over ``c``, deterministic).
     """
     x_ = np.asarray(x, dtype=float).reshape(-1)
     y = np.asarray(loss, dtype=float).reshape(-1)
@@ -82,10 +81,27 @@ def fit_power_law(x: Sequence[float] | np.ndarray, loss: Sequence[float] | np.nd
         a, alpha = _loglog_line(x_, y - c)
         return float(np.sum((np.log(a * x_ ** -alpha + c) - np.log(y)) ** 2))
 
-    best = minimize_scalar(error, bounds=(0.0, top * (1 - 1e-9)), method="bounded",
-                           options={"xatol": top * 1e-10, "maxiter": 500})
-    c = float(best.x) if best.fun < error(0.0) else 0.0
+    c = _golden_section(error, 0.0, top * (1 - 1e-9), tol=top * 1e-10)
+    c = c if error(c) < error(0.0) else 0.0
     return PowerLaw(*_loglog_line(x_, y - c), c)
+
+
+def _golden_section(f: Callable[[float], float], low: float, high: float, tol: float) -> float:
+    """The minimiser of a unimodal ``f`` on ``[low, high]``, by golden-section search."""
+    ratio = (math.sqrt(5) - 1) / 2  # 0.618...
+    a, b = low, high
+    c, d = b - ratio * (b - a), a + ratio * (b - a)
+    fc, fd = f(c), f(d)
+    while b - a > tol:
+        if fc < fd:  # the minimum lies in [a, d]
+            b, d, fd = d, c, fc
+            c = b - ratio * (b - a)
+            fc = f(c)
+        else:  # in [c, b]
+            a, c, fc = c, d, fd
+            d = a + ratio * (b - a)
+            fd = f(d)
+    return (a + b) / 2
 
 
 def count_parameters(model: nn.Module, embeddings: bool = False) -> int:
