@@ -233,8 +233,8 @@ WRONG: dict[str, list[str]] = {
         "    from nlpcourse.qa import Reader\n"
         "    return [p.text for p in Reader(model, tokenizer, max_length=MAX_LENGTH, doc_stride=32,\n"
         "                                   max_answer_len=10).predict(questions, contexts)]",
-        # labels the end one token too far (an exclusive end)
-        _capstone_train(label="(s, e + 1)") + _CAPSTONE_ANSWERS,
+        # labels the start one token too early (the token before the answer)
+        _capstone_train(label="(max(s - 1, 0), e)") + _CAPSTONE_ANSWERS,
         # answers with the word pieces, not the context's characters
         _capstone_train() + _CAPSTONE_ANSWERS.replace(
             "answers.append(context[int(enc['offset_mapping'][i, s, 0]):\n"
