@@ -87,28 +87,27 @@ def answer_texts(root: Path) -> tuple[list[str], list[str]]:
 
     Returns ``(solution_blocks, hidden_lines)``: the code between ``BEGIN/END SOLUTION`` markers, and
     the hidden-test lines a student could not otherwise see (lines that also appear in a visible
-    part of the chapter, such as a visible check repeated among the hidden ones, are not secret).
+    part of any chapter, such as a visible check repeated among the hidden ones, are not secret).
     """
-    solutions, hidden = [], []
+    solutions, secret, visible = [], [], []
     for notebook in sorted((root / "solutions").glob("*/*.ipynb")):
-        visible, secret = [], []
         for cell in _cells(notebook):
             text = _source(cell)
             solutions += [b for b in _between(text, BEGIN_SOLUTION, END_SOLUTION) if _code_lines(b)]
             for block in _between(text, BEGIN_HIDDEN, END_HIDDEN):
                 secret += _code_lines(block)
-            outside, inside = [], False
+            inside = False
             for line in text.splitlines():
                 if BEGIN_HIDDEN in line or BEGIN_SOLUTION in line:
                     inside = True
                 elif END_HIDDEN in line or END_SOLUTION in line:
                     inside = False
                 elif not inside:
-                    outside.append(line.strip())
-            visible += outside
-        shown = "\n".join(visible)
-        # an import names a module, not an answer
-        hidden += [line for line in secret if line not in shown and not line.startswith(("import ", "from "))]
+                    visible.append(line.strip())
+    # a line any chapter shows (e.g. `model.eval()`) is no secret; an import names a module, not an answer
+    shown = "\n".join(visible)
+    hidden = [line for line in dict.fromkeys(secret)
+              if line not in shown and not line.startswith(("import ", "from "))]
     return solutions, hidden
 
 

@@ -312,7 +312,7 @@ def test_a_class_on_jupyterhub(hub: str, hub_env: dict):
             _as(INSTRUCTOR, str(BIN / "nbgrader"), "collect", CHAPTER, cwd=course,
                 env=instructor_env)
             graded = _as(INSTRUCTOR, str(BIN / "nlpcourse"), "grade", CHAPTER, "submitted", "--quiet",
-                         "--workers", "2", cwd=course, env=instructor_env)
+                         "--workers", "2", cwd=course, env=instructor_env, timeout=600)
             assert (course / "grades" / f"{CHAPTER}.csv").is_file(), graded.stdout
             scores = {s: _score(graded.stdout, s) for s in STUDENTS}
             assert scores[STUDENTS[0]] > 0 and scores[STUDENTS[1]] == 0, graded.stdout
