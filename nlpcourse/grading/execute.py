@@ -405,7 +405,10 @@ def init_worker(slots, template: Sandbox) -> None:
 def run_job(job: Job) -> Executed:
     """Execute one submission in a fresh sandbox; never raises (a failure is a grader error)."""
     assert _SANDBOX is not None, "run_job runs in a worker started with init_worker"
-    uid = fresh_uid() if _SANDBOX.uid is not None else None
+    try:
+        uid = fresh_uid() if _SANDBOX.uid is not None else None
+    except Exception as error:  # noqa: BLE001 - never raise: a failure is this student's grader error
+        return Executed(job.student, None, [Reason.GRADER_ERROR], f"no sandbox user: {type(error).__name__}")
     cgroup = None
     if _SANDBOX.cgroup is not None:  # the template's says cgroups are on: one per job
         cgroup = Cgroup(f"{os.getpid()}-{time.monotonic_ns()}", job.limits.memory, job.limits.processes)

@@ -106,7 +106,7 @@ _USED_UIDS: set[int] = set()
 def fresh_uid() -> int:
     """An unused uid for one sandbox: no other sandbox (of this run or a concurrent one) shares it,
     so the process limit of one never counts another's processes."""
-    taken = {p.uids().real for p in _processes()}
+    taken = _uids()
     while True:
         uid = UID_RANGE[0] + secrets.randbelow(UID_RANGE[1] - UID_RANGE[0])
         if uid not in taken and uid not in _USED_UIDS:
@@ -114,14 +114,13 @@ def fresh_uid() -> int:
             return uid
 
 
-def _processes():
-    import psutil
-
-    out = []
-    for process in psutil.process_iter():
-        with contextlib.suppress(psutil.Error):
-            process.uids()
-            out.append(process)
+def _uids() -> set[int]:
+    """Real uids of the processes running now (a process may end while they are read)."""
+    out = set()
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                out.add(os.stat(entry.path).st_uid)
     return out
 
 
