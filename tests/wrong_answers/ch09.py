@@ -31,7 +31,7 @@ _TRAIN = (
     "\n\ndef train_my_translator(examples):\n"
     "    torch.manual_seed(SEED)\n"
     "    model = build_translator(examples, decoder_layer=lambda: MyDecoderLayer(64, 4, 256), **MODEL)\n"
-    "    train_translator(model, examples, steps=STEPS, lr=LR, seed=SEED)\n"
+    "    train_translator(model, examples, steps=CAPSTONE_STEPS, lr=LR, seed=SEED)\n"
     "    return model\n"
 )
 _CROSS = ("        x = self.norms[1](x + self.cross_attn(x, memory, memory, mask=memory_mask,"
