@@ -185,6 +185,11 @@ def solved_notebook(workdir: Path) -> Path:  # noqa: F811 - overrides test_brows
     root = workdir / "release"
     shutil.copytree(ROOT / "notebooks", root,
                     ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+    # Render every cell: by default JupyterLab keeps off-screen cells of a long notebook out of the
+    # page, and the test counts prompts. (`lab` reads its user settings from workdir/lab-settings.)
+    settings = workdir / "lab-settings" / "@jupyterlab" / "notebook-extension" / "tracker.jupyterlab-settings"
+    settings.parent.mkdir(parents=True, exist_ok=True)
+    settings.write_text(json.dumps({"windowingMode": "none"}), encoding="utf-8")
     return root / CHAPTERS[0]
 
 
