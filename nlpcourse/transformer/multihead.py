@@ -44,8 +44,7 @@ def merge_heads(x: Tensor) -> Tensor:
         raise ValueError(
             f"merge_heads expects (batch, heads, seq, d_head), got shape {tuple(x.shape)}"
         )
-    batch, heads, seq, d_head = x.shape
-    return x.transpose(1, 2).reshape(batch, seq, heads * d_head)
+    return x.transpose(1, 2).flatten(2)
 
 
 class MultiHeadAttention(nn.Module):
