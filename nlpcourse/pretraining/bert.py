@@ -112,10 +112,11 @@ class BertOutput(NamedTuple):
 class PreTrainingOutput(NamedTuple):
     """The first element of what :class:`BertForPreTraining` returns, ``(output, loss)``."""
 
-    mlm_logits: Tensor  # (batch, seq, vocab) without labels; (num_masked, vocab) with labels
+    mlm_logits: Tensor | None  # (batch, seq, vocab): every position, when no labels are given; else None
     nsp_logits: Tensor  # (batch, 2): scores of "B follows A" (0) and "B is random" (1)
     mlm_loss: Tensor | None  # mean cross-entropy over the masked positions
     nsp_loss: Tensor | None  # mean cross-entropy of the NSP classifier
+    masked_logits: Tensor | None = None  # (num_masked, vocab): the masked positions only, with labels
 
 
 def keep_mask(attention_mask: Tensor | None, seq_len: int, causal: bool = False) -> Tensor | None:
@@ -327,7 +328,9 @@ class BertForPreTraining(nn.Module):
     ``labels`` ``(batch, seq)`` holds the original id at masked positions and :data:`IGNORE_INDEX`
     elsewhere; ``next_sentence_label`` ``(batch,)`` is 0 (B follows A) or 1 (B is random). With labels,
     the MLM head runs **only at the masked positions** (about 15% of them): the vocabulary projection is
-    the largest matrix product of a small BERT, so this saves most of its cost. ``loss`` is
+    the largest matrix product of a small BERT, so this saves most of its cost; those logits are
+    ``output.masked_logits`` ``(num_masked, vocab)``, while ``output.mlm_logits`` ``(batch, seq, vocab)``
+    is filled only without labels (each field has one shape). ``loss`` is
     ``mlm_loss + nsp_loss`` (those given), as in ``transformers.BertForPreTraining``. A batch with no
     masked position has an MLM loss of 0 (transformers would give NaN).
     """
@@ -343,7 +346,7 @@ class BertForPreTraining(nn.Module):
                 next_sentence_label: Tensor | None = None) -> tuple[PreTrainingOutput, Tensor | None]:
         hidden, pooled = self.bert(input_ids, token_type_ids, attention_mask)
         nsp_logits = self.cls.seq_relationship(pooled)  # (batch, 2)
-        mlm_loss = nsp_loss = None
+        mlm_loss = nsp_loss = mlm_logits = masked_logits = None
         if labels is None:
             mlm_logits = self.cls.predictions(hidden)  # (batch, seq, vocab)
         else:
@@ -351,16 +354,17 @@ class BertForPreTraining(nn.Module):
                 raise ValueError(f"labels {tuple(labels.shape)} must have the shape of input_ids "
                                  f"{tuple(input_ids.shape)}, with {IGNORE_INDEX} where nothing is predicted")
             masked = labels != IGNORE_INDEX  # (batch, seq)
-            mlm_logits = self.cls.predictions(hidden[masked])  # (num_masked, vocab)
+            masked_logits = self.cls.predictions(hidden[masked])  # (num_masked, vocab)
             targets = labels[masked]
-            mlm_loss = F.cross_entropy(mlm_logits, targets) if targets.numel() else mlm_logits.sum() * 0.0
+            mlm_loss = (F.cross_entropy(masked_logits, targets) if targets.numel()
+                        else masked_logits.sum() * 0.0)
         if next_sentence_label is not None:
             nsp_loss = F.cross_entropy(nsp_logits, next_sentence_label)
         if mlm_loss is not None and nsp_loss is not None:
             loss = mlm_loss + nsp_loss
         else:
             loss = mlm_loss if mlm_loss is not None else nsp_loss
-        return PreTrainingOutput(mlm_logits, nsp_logits, mlm_loss, nsp_loss), loss
+        return PreTrainingOutput(mlm_logits, nsp_logits, mlm_loss, nsp_loss, masked_logits), loss
 
     def load_transformers_state_dict(self, state_dict: dict[str, Tensor]) -> None:
         """Load a ``transformers.BertForPreTraining`` checkpoint (``bert.`` and ``cls.`` keys)."""
