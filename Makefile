@@ -107,7 +107,16 @@ publish: $(STAMP)
 	nlpcourse publish $(DEST)
 
 bench: $(STAMP)
-	@for script in benchmarks/*.py; do echo "== $$script"; python "$$script" || exit 1; done
+	@mkdir -p build/bench; \
+	for script in benchmarks/*.py; do \
+		name=$$(basename $$script .py); echo "== $$script"; \
+		python "$$script" $(BENCH_ARGS) 2>&1 | tee build/bench/$$name.log; \
+		test $${PIPESTATUS[0]} -eq 0 || exit 1; \
+	done; \
+	echo; echo "== all benchmarks"; \
+	for log in build/bench/*.log; do \
+		printf '%-14s %s\n' "$$(basename $$log .log)" "$$(grep '^ratio: ' $$log | tail -n 1)"; \
+	done
 
 clean:
 	rm -rf build .pytest_cache .ruff_cache gradebook.db
