@@ -50,18 +50,35 @@ def _grade(args: argparse.Namespace) -> int:
         Options,
         SandboxError,
         default_workers,
+        export,
         format_table,
         grade,
         parse_size,
+        printable,
     )
-    from nlpcourse.grading.gradebook import load_config
+    from nlpcourse.grading.gradebook import load_config, venv_on_path
 
+    venv_on_path()  # nbgrader runs alembic by name: works when called by full path outside the venv
     root = Path(args.course).resolve() if args.course else course.course_root()
+    if args.export or args.submissions is None:
+        if not args.export:
+            print("nlpcourse grade: pass SUBMISSIONS (a folder or an LMS .zip), or --export to rewrite "
+                  "the CSV and JSON from the gradebook", file=sys.stderr)
+            return 2
+        try:
+            report = export(args.chapter, root=root, csv_path=Path(args.csv) if args.csv else None)
+        except (GradingError, ValueError, FileNotFoundError) as error:
+            print(f"nlpcourse grade: {error}", file=sys.stderr)
+            return 2
+        print(format_table(report.results))
+        print(f"\nexported from the gradebook: LMS CSV {report.csv}, {report.json}")
+        return 0
     try:
         timeout = args.timeout or int(load_config(root).Execute.get("timeout", 0) or Limits.cell_timeout)
         limits = Limits(cell_timeout=timeout, memory=parse_size(args.memory),
                         processes=args.processes or Limits.processes,
-                        cpu_time=args.cpu_time or Limits.cpu_time, output=parse_size(args.output_limit))
+                        cpu_time=args.cpu_time or Limits.cpu_time, output=parse_size(args.output_limit),
+                        notebook_time=args.notebook_timeout or max(60, 3 * timeout))
         options = Options(workers=args.workers or default_workers(), limits=limits,
                           sandbox=not args.no_sandbox, regexp=args.regexp,
                           csv=Path(args.csv) if args.csv else None, progress=not args.quiet)
@@ -75,11 +92,18 @@ def _grade(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print("nlpcourse grade: interrupted; grades recorded so far are in the gradebook", file=sys.stderr)
         return 130
+    for notice in report.notices:
+        print(f"note: {notice}", file=sys.stderr)
     print(format_table(report.results))
     print(f"\n{len(report.results)} submissions in {report.seconds:.0f} s; "
           f"gradebook {root / 'gradebook.db'}, feedback in {root / 'feedback'}, LMS CSV {report.csv}")
+    flagged = [r for r in report.results if r.flags]
+    if flagged:
+        names = ", ".join(f"{printable(r.student, 40)} ({', '.join(r.flags)})" for r in flagged)
+        print(f"review {len(flagged)} submission(s) whose code touches the grading machinery: {names}",
+              file=sys.stderr)
     if report.ungraded:
-        names = ", ".join(f"{r.student} ({r.outcome})" for r in report.ungraded)
+        names = ", ".join(f"{printable(r.student, 40)} ({r.outcome})" for r in report.ungraded)
         print(f"could not grade {len(report.ungraded)} submission(s): {names}", file=sys.stderr)
     return report.exit_code
 
@@ -110,8 +134,12 @@ def main(argv: list[str] | None = None) -> int:
 
     p = sub.add_parser("grade", help="autograde a class's submissions of a chapter, in parallel sandboxes")
     p.add_argument("chapter", help="chapter (nbgrader assignment), e.g. 05_attention")
-    p.add_argument("submissions",
+    p.add_argument("submissions", nargs="?",
                    help="folder of student folders, or an LMS .zip (nbgrader zip_collect file names)")
+    p.add_argument("--export", action="store_true",
+                   help="grade nothing: rewrite the CSV and JSON from the gradebook (after manual grading)")
+    p.add_argument("--notebook-timeout", type=int, default=None,
+                   help="wall-clock seconds per notebook (default: 3 x --timeout, at least 60)")
     p.add_argument("--workers", type=int, default=None, help="parallel kernels (default: number of cores)")
     p.add_argument("--timeout", type=int, default=None,
                    help="seconds per cell before a kernel is interrupted (default: Execute.timeout of "
