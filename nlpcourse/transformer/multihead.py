@@ -139,6 +139,8 @@ class MultiHeadAttention(nn.Module):
     def _project_qkv_together(self, x: Tensor) -> tuple[Tensor, Tensor, Tensor]:
         """(batch, seq, d_model) -> q, k, v, each (batch, seq, d_model), with a single matmul."""
         projections = (self.q_proj, self.k_proj, self.v_proj)
+        if not all(type(p) is nn.Linear for p in projections):  # e.g. int8-quantised: one call each
+            return self.q_proj(x), self.k_proj(x), self.v_proj(x)
         weight = torch.cat([p.weight for p in projections])  # (3 * d_model, d_model)
         bias = None if self.q_proj.bias is None else torch.cat([p.bias for p in projections])
         q, k, v = F.linear(x, weight, bias).chunk(3, dim=-1)
