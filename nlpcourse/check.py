@@ -17,10 +17,12 @@ removes the expected values from the check cells it sends to the kernel (they ar
 from __future__ import annotations
 
 import base64
+import inspect
 import json
 import math
 import os
 import sys
+import types
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -376,6 +378,8 @@ def check_accuracy(
 def _code_objects(reference: Any) -> set[Any]:
     """The code objects behind a function, method, class (its methods) or module (its functions)."""
     codes: set[Any] = set()
+    reference = inspect.unwrap(reference) if callable(reference) else reference  # past decorators,
+    # whose shared wrapper code (e.g. torch.no_grad's) would otherwise stand for every decorated function
     if isinstance(reference, type):
         for value in vars(reference).values():
             codes |= _code_objects(getattr(value, "__func__", value))
@@ -395,8 +399,11 @@ def check_own_work(
     An answer that merely calls ``nlpcourse``'s reference earns nothing: the exercise is to write it.
     """
     forbidden: dict[Any, str] = {}
+    builtins: dict[int, str] = {}  # functions written in C (e.g. torch.softmax): seen as c_call events
     for reference in references:
         label = f"{getattr(reference, '__module__', '?')}.{getattr(reference, '__qualname__', reference)}"
+        if isinstance(reference, types.BuiltinFunctionType | types.BuiltinMethodType):
+            builtins[id(reference)] = label
         for code in _code_objects(reference):
             forbidden[code] = label
     used: list[str] = []
@@ -404,6 +411,8 @@ def check_own_work(
     def profile(frame, event, arg):  # noqa: ANN001, ARG001 - sys.setprofile's signature
         if event == "call" and frame.f_code in forbidden:
             used.append(forbidden[frame.f_code])
+        elif event == "c_call" and id(arg) in builtins:
+            used.append(builtins[id(arg)])
 
     previous = sys.getprofile()
     sys.setprofile(profile)
