@@ -299,6 +299,11 @@ class _Grader:
         html = self.feedback.render(nb, student)
         path = self.course.folder(self.course.coursedir.feedback_directory, student)
         write_atomic(path / f"{self.course.chapter}.html", html)
+        submitted = self.course.folder(self.course.coursedir.submitted_directory, student)
+        for name in ("timestamp.txt", "submission_secret.txt"):  # what nbgrader release_feedback reads
+            source = submitted / name
+            if source.is_file() and not source.is_symlink():
+                write_atomic(path / name, read_regular(source, 4096))
         result = Result(student, reasons, score=totals["score"], max_score=totals["max_score"],
                         late_penalty=totals["penalty"], detail=detail, notes=self.notes.get(student, []),
                         seconds=round(done.seconds, 2), timestamp=totals["timestamp"],
