@@ -11,6 +11,7 @@ batch 32 of up to 48 tokens, AdamW with warm-up. The checkpoint (``Pretrainer.sa
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +64,8 @@ def pretrained_minibert(steps: int = 1000, seed: int = 0, lr: float = 2e-3,
                                                 max_len=config.max_position_embeddings, seed=seed)
     trainer.run(batches, progress=progress, desc="pretraining the mini-BERT (chapter 06)")
     checkpoint.parent.mkdir(parents=True, exist_ok=True)
-    trainer.save(checkpoint)
-    tokenizer.save(str(tokenizer_path))
+    partial = tokenizer_path.with_name(f".{tokenizer_path.name}.{os.getpid()}.partial")
+    tokenizer.save(str(partial))
+    os.replace(partial, tokenizer_path)
+    trainer.save(checkpoint)  # last and atomic: a reader sees both files or goes on to train
     return checkpoint, tokenizer

@@ -13,6 +13,7 @@ learning rate before they settle. Weight decay (0.01) spares biases and LayerNor
 
 from __future__ import annotations
 
+import os
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -97,15 +98,21 @@ class Pretrainer:
                      desc=desc)
 
     def save(self, path: str | Path) -> Path:
-        """Write model, optimizer, schedule, history and settings to ``path`` (``torch.save``)."""
+        """Write model, optimizer, schedule, history and settings to ``path`` (``torch.save``).
+
+        The file is written beside ``path`` and renamed into place, so a reader (another process using
+        the same cache) never sees half a checkpoint.
+        """
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
         torch.save({"kind": type(self.model).__name__, "config": asdict(self.model.config),
                     "model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
                     "scheduler": self.scheduler.state_dict(), "history": self.history,
                     "settings": {"total_steps": self.total_steps, "lr": self.lr, "clip": self.clip,
                                  "warmup_steps": self.warmup_steps, "weight_decay": self.weight_decay}},
-                   path)
+                   partial)
+        os.replace(partial, path)
         return path
 
     @classmethod

@@ -11,6 +11,7 @@ paraphrases ("give back" ~ "return") but may miss rare exact names (``os.path.jo
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -74,8 +75,10 @@ class DenseRetriever:
             vectors = encode_texts(self.passages, tokenizer, model, batch_size, max_length, progress)
             if cache is not None:
                 Path(cache).parent.mkdir(parents=True, exist_ok=True)
+                partial = Path(cache).with_name(f".{Path(cache).name}.{os.getpid()}.partial")
                 torch.save({"count": len(self.passages), "first": self.passages[0][:200],
-                            "last": self.passages[-1][:200], "vectors": vectors}, cache)
+                            "last": self.passages[-1][:200], "vectors": vectors}, partial)
+                os.replace(partial, cache)  # never half a cache for another process to read
         self.vectors = vectors  # (N, hidden), unit rows
 
     def encode_query(self, question: str) -> Tensor:
