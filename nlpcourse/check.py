@@ -229,6 +229,16 @@ def check_tensor(
         _fail(name, message, hint)
 
 
+def _as_number(name: str, got: Any, wanted: str, hint: str | None) -> float:
+    """``got`` as a float if it is a Python int/float, a NumPy scalar or a one-element tensor."""
+    if isinstance(got, torch.Tensor) and got.numel() == 1:
+        return float(got.detach().as_subclass(torch.Tensor).item())
+    if type(got) in (int, float) or isinstance(got, np.floating | np.integer):
+        return float(got)
+    _fail(name, f"expected {wanted}, got {_describe(got)}", hint)
+    raise AssertionError  # unreachable: _fail raises
+
+
 def check_scalar(
     name: str, got: Any, expected: float, *, atol: float = 1e-6, rtol: float = 1e-6,
     hint: str | None = None,
@@ -239,12 +249,7 @@ def check_scalar(
                 atol=float(atol), rtol=float(rtol))
         if _hidden(expected):
             return
-    if isinstance(got, torch.Tensor) and got.numel() == 1:
-        value = float(got.detach().as_subclass(torch.Tensor).item())
-    elif type(got) in (int, float) or isinstance(got, np.floating | np.integer):
-        value = float(got)
-    else:
-        _fail(name, f"expected a number close to {expected:.6g}, got {_describe(got)}", hint)
+    value = _as_number(name, got, f"a number close to {expected:.6g}", hint)
     if math.isnan(value) or not math.isclose(value, expected, abs_tol=atol, rel_tol=rtol):
         _fail(name, f"expected {expected:.6g}, got {value:.6g} (tolerance {atol:g} + {rtol:g}·|expected|)",
               hint)
@@ -327,12 +332,7 @@ def check_at_least(
         _record("at_least", name, _encode(got), ... if minimum is ... else _encode(minimum))
         if _hidden(minimum):
             return
-    if isinstance(got, torch.Tensor) and got.numel() == 1:
-        value = float(got.detach().as_subclass(torch.Tensor).item())
-    elif type(got) in (int, float) or isinstance(got, np.floating | np.integer):
-        value = float(got)
-    else:
-        _fail(name, f"expected a number of at least {minimum:.6g}, got {_describe(got)}", hint)
+    value = _as_number(name, got, f"a number of at least {minimum:.6g}", hint)
     if math.isnan(value) or value < minimum:
         _fail(name, f"expected at least {minimum:.6g}, got {value:.6g}", hint)
 
