@@ -108,6 +108,16 @@ def _grade(args: argparse.Namespace) -> int:
     return report.exit_code
 
 
+def _edition(args: argparse.Namespace) -> int:
+    from nlpcourse.editions import TranslationError, run
+
+    try:
+        return run(args.language, args.chapters, check=args.check, update_files=args.update)
+    except (TranslationError, ValueError) as error:
+        print(f"nlpcourse edition: {error}", file=sys.stderr)
+        return 2
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="nlpcourse", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -159,6 +169,15 @@ def main(argv: list[str] | None = None) -> int:
                    help="run kernels without isolation (limits still apply): only for trusted code")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_grade)
+
+    p = sub.add_parser("edition", help="the Chinese edition: check or update its translations, write its release")
+    p.add_argument("language", help="zh")
+    p.add_argument("chapters", nargs="*", help="chapter names (default: all)")
+    action = p.add_mutually_exclusive_group()
+    action.add_argument("--check", action="store_true", help="list missing and stale translations (exit 1 if any)")
+    action.add_argument("--update", action="store_true",
+                        help="add new cells to the translation files; refresh glossary cells and GLOSSARY.md")
+    p.set_defaults(func=_edition)
 
     args = parser.parse_args(argv)
     return args.func(args)
