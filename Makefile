@@ -30,14 +30,16 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 # threads slow torch down 4-10x.
 export OMP_WAIT_POLICY := PASSIVE
 
-.PHONY: help install system-packages lock lab instructor test test-fast lint course release grade slides publish bench clean
+.PHONY: help install system-packages lock lab instructor test test-fast lint course release translations grade slides publish bench clean
 
 help:
 	@echo "make lab       open JupyterLab on notebooks/, students' profile (creates .venv on first use)"
+	@echo "make lab EDITION=zh   the Chinese edition (notebooks/zh/), JupyterLab in Chinese"
 	@echo "make instructor  open JupyterLab on the course folder with nbgrader's Formgrader"
 	@echo "make test      run the whole test suite (units, notebooks, grading, browser)"
 	@echo "make course    run every solutions/ notebook in full mode into build/executed/"
-	@echo "make release   regenerate notebooks/ from solutions/ with nbgrader"
+	@echo "make release   regenerate notebooks/ from solutions/ with nbgrader, and the Chinese edition notebooks/zh/"
+	@echo "make translations   list Chinese translations that are missing or stale (translations/zh/)"
 	@echo "make grade CHAPTER=05_attention SUBMISSIONS=path   autograde a class"
 	@echo "make slides CHAPTER=05_attention [SOLUTIONS=1]   offline reveal.js slides from the student release"
 	@echo "make publish DEST=../nlpcourse-student   write the student edition (no answers) to DEST"
@@ -70,8 +72,11 @@ system-packages:
 
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
+# `make lab EDITION=zh`: the Chinese edition, and JupyterLab's own menus in Chinese.
+LAB_LOCALE := $(if $(filter zh,$(EDITION)),JUPYTERLAB_SETTINGS_DIR=$(CURDIR)/.jupyter/lab/user-settings-zh)
+
 lab: $(STAMP)
-	jupyter lab --ServerApp.root_dir=$(or $(LAB_ROOT),notebooks) $(ALLOW_ROOT) $(LAB_ARGS)
+	$(LAB_LOCALE) jupyter lab --ServerApp.root_dir=$(or $(LAB_ROOT),notebooks$(if $(EDITION),/$(EDITION))) $(ALLOW_ROOT) $(LAB_ARGS)
 
 instructor: $(STAMP)
 	JUPYTER_CONFIG_DIR=$(CURDIR)/.jupyter/instructor jupyter lab --ServerApp.root_dir=$(or $(LAB_ROOT),.) $(ALLOW_ROOT) $(LAB_ARGS)
@@ -92,7 +97,11 @@ release: $(STAMP)
 	@for chapter in $(CHAPTERS); do \
 		nbgrader generate_assignment "$$chapter" --force --log-level=WARN || exit 1; \
 	done
-	@echo "released: $(CHAPTERS)"
+	nlpcourse edition zh
+	@echo "released: $(CHAPTERS) (English in notebooks/, Chinese in notebooks/zh/)"
+
+translations: $(STAMP)
+	nlpcourse edition zh --check
 
 grade: $(STAMP)
 	@test -n "$(CHAPTER)" -a -n "$(SUBMISSIONS)" || { echo "usage: make grade CHAPTER=05_attention SUBMISSIONS=folder-or-zip"; exit 2; }

@@ -30,6 +30,8 @@ from typing import Any
 import numpy as np
 import torch
 
+from nlpcourse.i18n import current_notebook, tr
+
 __all__ = [
     "CheckFailed",
     "check_tensor",
@@ -51,9 +53,9 @@ class CheckFailed(AssertionError):
 
 def _describe(value: Any) -> str:
     if isinstance(value, torch.Tensor):
-        return f"a tensor of shape {tuple(value.shape)} and dtype {value.dtype}"
+        return tr("a tensor of shape {shape} and dtype {dtype}", shape=tuple(value.shape), dtype=value.dtype)
     if isinstance(value, np.ndarray):
-        return f"a NumPy array of shape {value.shape} and dtype {value.dtype}"
+        return tr("a NumPy array of shape {shape} and dtype {dtype}", shape=value.shape, dtype=value.dtype)
     text = repr(value)
     if len(text) > 80:
         text = text[:77] + "..."
@@ -174,9 +176,11 @@ def _hidden(*values: Any) -> bool:
 
 
 def _fail(name: str, message: str, hint: str | None = None) -> None:
-    text = f"{name}: {message}"
+    """Raise CheckFailed: the check's name, what was wrong and the hint, in the notebook's language
+    (``message`` is already translated; the name and hint are the check cell's English)."""
+    text = f"{tr(name)}: {message}"
     if hint:
-        text += f"\n  hint: {hint}"
+        text += "\n  " + tr("hint: {hint}", hint=tr(hint))
     raise CheckFailed(text)
 
 
@@ -201,19 +205,22 @@ def check_tensor(
         if _hidden(expected):
             return
     if not isinstance(got, torch.Tensor):
-        _fail(name, f"expected a torch.Tensor of shape {tuple(expected.shape)}, got {_describe(got)}",
-              hint)
+        _fail(name, tr("expected a torch.Tensor of shape {shape}, got {got}",
+                       shape=tuple(expected.shape), got=_describe(got)), hint)
     got = got.detach().as_subclass(torch.Tensor)
     expected = expected.detach().as_subclass(torch.Tensor)
     if tuple(got.shape) != tuple(expected.shape):
-        _fail(name, f"expected shape {tuple(expected.shape)}, got shape {tuple(got.shape)}", hint)
+        _fail(name, tr("expected shape {expected}, got shape {got}",
+                       expected=tuple(expected.shape), got=tuple(got.shape)), hint)
     if check_dtype and got.dtype != expected.dtype:
-        _fail(name, f"expected dtype {expected.dtype}, got dtype {got.dtype}", hint)
+        _fail(name, tr("expected dtype {expected}, got dtype {got}", expected=expected.dtype,
+                       got=got.dtype), hint)
     if got.is_floating_point() or expected.is_floating_point():
         g, e = got.double(), expected.double()
         if torch.isnan(g).any() and not torch.isnan(e).any():
             index = tuple(int(i) for i in torch.nonzero(torch.isnan(g))[0])
-            _fail(name, f"got NaN at index {index}, expected {e[index].item():.6g}", hint)
+            _fail(name, tr("got NaN at index {index}, expected {expected:.6g}",
+                           index=index, expected=e[index].item()), hint)
         bad = ~torch.isclose(g, e, atol=atol, rtol=rtol, equal_nan=True)
     else:
         g, e = got, expected
@@ -221,11 +228,13 @@ def check_tensor(
     if bad.any():
         index = tuple(int(i) for i in torch.nonzero(bad)[0])
         diff = (g - e).abs().max().item() if g.is_floating_point() else None
-        where = f"index {index}" if index else "the value"
-        message = (f"values differ at {where}: expected {e[index].item():.6g}, "
-                   f"got {g[index].item():.6g}; {int(bad.sum())} of {bad.numel()} elements differ")
+        where = tr("index {index}", index=index) if index else tr("the value")
+        message = tr("values differ at {where}: expected {expected:.6g}, got {got:.6g}; "
+                     "{bad} of {total} elements differ", where=where, expected=e[index].item(),
+                     got=g[index].item(), bad=int(bad.sum()), total=bad.numel())
         if diff is not None:
-            message += f" (max abs difference {diff:.3g}, tolerance {atol:g} + {rtol:g}·|expected|)"
+            message += tr(" (max abs difference {diff:.3g}, tolerance {atol:g} + {rtol:g}·|expected|)",
+                          diff=diff, atol=atol, rtol=rtol)
         _fail(name, message, hint)
 
 
@@ -235,7 +244,7 @@ def _as_number(name: str, got: Any, wanted: str, hint: str | None) -> float:
         return float(got.detach().as_subclass(torch.Tensor).item())
     if type(got) in (int, float) or isinstance(got, np.floating | np.integer):
         return float(got)
-    _fail(name, f"expected {wanted}, got {_describe(got)}", hint)
+    _fail(name, tr("expected {wanted}, got {got}", wanted=wanted, got=_describe(got)), hint)
     raise AssertionError  # unreachable: _fail raises
 
 
@@ -249,10 +258,10 @@ def check_scalar(
                 atol=float(atol), rtol=float(rtol))
         if _hidden(expected):
             return
-    value = _as_number(name, got, f"a number close to {expected:.6g}", hint)
+    value = _as_number(name, got, tr("a number close to {expected:.6g}", expected=expected), hint)
     if math.isnan(value) or not math.isclose(value, expected, abs_tol=atol, rel_tol=rtol):
-        _fail(name, f"expected {expected:.6g}, got {value:.6g} (tolerance {atol:g} + {rtol:g}·|expected|)",
-              hint)
+        _fail(name, tr("expected {expected:.6g}, got {got:.6g} (tolerance {atol:g} + {rtol:g}·|expected|)",
+                       expected=expected, got=value, atol=atol, rtol=rtol), hint)
 
 
 def check_equal(name: str, got: Any, expected: Any, *, hint: str | None = None) -> None:
@@ -262,15 +271,17 @@ def check_equal(name: str, got: Any, expected: Any, *, hint: str | None = None) 
         if _hidden(expected):
             return
     if type(got) is not type(expected):
-        _fail(name, f"expected {type(expected).__name__} {expected!r}, got {_describe(got)}", hint)
+        _fail(name, tr("expected {type} {expected!r}, got {got}", type=type(expected).__name__,
+                       expected=expected, got=_describe(got)), hint)
     if isinstance(expected, Sequence) and not isinstance(expected, str) and len(got) != len(expected):
-        _fail(name, f"expected {len(expected)} items {expected!r}, got {len(got)} items {got!r}", hint)
+        _fail(name, tr("expected {n} items {expected!r}, got {m} items {got!r}",
+                       n=len(expected), expected=expected, m=len(got), got=got), hint)
     if isinstance(expected, dict):
         missing = [k for k in expected if k not in got]
         if missing:
-            _fail(name, f"missing keys {missing!r}", hint)
+            _fail(name, tr("missing keys {missing!r}", missing=missing), hint)
     if not _plain_equal(got, expected):
-        _fail(name, f"expected {expected!r}, got {got!r}", hint)
+        _fail(name, tr("expected {expected!r}, got {got!r}", expected=expected, got=got), hint)
 
 
 def _plain_equal(a: Any, b: Any) -> bool:
@@ -291,7 +302,7 @@ def check_true(name: str, condition: bool, message: str, *, hint: str | None = N
     if _RECORDING:
         _record("true", name, {"t": "bool", "v": bool(ok)}, message=str(message)[:2000])
     if not ok:
-        _fail(name, message, hint)
+        _fail(name, tr(message), hint)
 
 
 def check_raises(
@@ -305,9 +316,11 @@ def check_raises(
         return
     except Exception as error:  # noqa: BLE001 - the message reports what was raised instead
         _record_raised(name, error, exception)
-        _fail(name, f"expected {exception.__name__}, got {type(error).__name__}: {error}", hint)
+        _fail(name, tr("expected {expected}, got {error}: {message}", expected=exception.__name__,
+                       error=type(error).__name__, message=error), hint)
     _record_raised(name, None, exception, f"the call returned {_describe(result)}")
-    _fail(name, f"expected {exception.__name__}, but the call returned {_describe(result)}", hint)
+    _fail(name, tr("expected {expected}, but the call returned {got}", expected=exception.__name__,
+                   got=_describe(result)), hint)
 
 
 def _qualname(cls: type) -> str:
@@ -332,9 +345,9 @@ def check_at_least(
         _record("at_least", name, _encode(got), ... if minimum is ... else _encode(minimum))
         if _hidden(minimum):
             return
-    value = _as_number(name, got, f"a number of at least {minimum:.6g}", hint)
+    value = _as_number(name, got, tr("a number of at least {minimum:.6g}", minimum=minimum), hint)
     if math.isnan(value) or value < minimum:
-        _fail(name, f"expected at least {minimum:.6g}, got {value:.6g}", hint)
+        _fail(name, tr("expected at least {minimum:.6g}, got {got:.6g}", minimum=minimum, got=value), hint)
 
 
 def check_accuracy(
@@ -360,18 +373,19 @@ def check_accuracy(
     elif isinstance(predictions, list | tuple) and all(type(p) is int for p in predictions):
         got = torch.tensor(list(predictions), dtype=torch.long)
     else:
-        _fail(name, f"expected {len(expected)} predicted class ids (a 1-D integer tensor or a list of "
-                    f"ints), got {_describe(predictions)}", hint)
+        _fail(name, tr("expected {n} predicted class ids (a 1-D integer tensor or a list of ints), got {got}",
+                       n=len(expected), got=_describe(predictions)), hint)
     if got.is_floating_point() or got.is_complex() or got.dtype == torch.bool:
-        _fail(name, f"expected integer class ids, got dtype {got.dtype}: take the argmax of the logits",
-              hint)
+        _fail(name, tr("expected integer class ids, got dtype {dtype}: take the argmax of the logits",
+                       dtype=got.dtype), hint)
     if tuple(got.shape) != tuple(expected.shape):
-        _fail(name, f"expected {len(expected)} predictions of shape {tuple(expected.shape)}, "
-                    f"got shape {tuple(got.shape)}", hint)
+        _fail(name, tr("expected {n} predictions of shape {shape}, got shape {got}",
+                       n=len(expected), shape=tuple(expected.shape), got=tuple(got.shape)), hint)
     accuracy = float((got.long() == expected.long()).double().mean().item()) if len(expected) else 0.0
     if accuracy < minimum:
-        _fail(name, f"expected an accuracy of at least {minimum:.1%}, got {accuracy:.1%} "
-                    f"({int((got.long() == expected.long()).sum())} of {len(expected)} right)", hint)
+        _fail(name, tr("expected an accuracy of at least {minimum:.1%}, got {accuracy:.1%} "
+                       "({right} of {n} right)", minimum=minimum, accuracy=accuracy,
+                       right=int((got.long() == expected.long()).sum()), n=len(expected)), hint)
     return accuracy
 
 
@@ -423,14 +437,14 @@ def check_own_work(
     if _RECORDING:
         _record("own_work", name, _encode(used[0] if used else None))
     if used:
-        _fail(name, f"your answer calls the course's own implementation {used[0]}: the exercise is to "
-                    "write it yourself (you may use torch and numpy)", hint)
+        _fail(name, tr("your answer calls the course's own implementation {reference}: the exercise is to "
+                       "write it yourself (you may use torch and numpy)", reference=used[0]), hint)
     return result
 
 
 def passed(message: str) -> None:
     """Print a one-line confirmation after a test cell's visible checks."""
-    print(f"✔ {message}")
+    print(f"✔ {tr(message)}")
 
 
 # --- the student's side: run one exercise's visible checks before submitting ---------------------
@@ -439,17 +453,13 @@ _HIDDEN = ("BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
 
 
 def _current_notebook(namespace: dict[str, Any]) -> Path:
-    """The notebook this kernel runs: JupyterLab tells the kernel its path; else the only chapter
-    notebook (``NN_name.ipynb``) in the current folder."""
-    for candidate in (namespace.get("__session__"), os.environ.get("JPY_SESSION_NAME")):
-        if candidate and str(candidate).endswith(".ipynb") and Path(candidate).is_file():
-            return Path(candidate)
-    found = sorted(Path.cwd().glob("[0-9][0-9]_*.ipynb"))
-    if len(found) != 1:
+    """The notebook this kernel runs (see :func:`nlpcourse.i18n.current_notebook`), or a clear error."""
+    found = current_notebook(namespace)
+    if found is None:
         raise FileNotFoundError(
-            f"cannot tell which notebook this is ({len(found)} chapter notebooks in {Path.cwd()}): "
+            f"cannot tell which notebook this is (not exactly one chapter notebook in {Path.cwd()}): "
             "pass it, e.g. check('softmax', notebook='00_welcome.ipynb')")
-    return found[0]
+    return found
 
 
 def _visible(source: str) -> str:
@@ -503,13 +513,15 @@ def check(exercise: str, *, notebook: str | os.PathLike | None = None,
             print(f"✘ {failure}")
             return False
         except NotImplementedError:
-            print(f"✘ {exercise}: not answered yet: replace `raise NotImplementedError()` with your code")
+            print(f"✘ {exercise}: "
+                  + tr("not answered yet: replace `raise NotImplementedError()` with your code"))
             return False
         except NameError as error:
-            print(f"✘ {exercise}: {error}: run the answer cell (and the cells above it) first")
+            print(f"✘ {exercise}: {error}: " + tr("run the answer cell (and the cells above it) first"))
             return False
         except Exception as error:  # noqa: BLE001 - the student's code failed; say how
-            print(f"✘ {exercise}: your code raised {type(error).__name__}: {error}")
+            print(f"✘ {exercise}: " + tr("your code raised {error}: {message}", error=type(error).__name__,
+                                             message=error))
             return False
-    print(f"✔ {exercise}: the visible checks pass (hidden checks run when your notebook is graded)")
+    print(f"✔ {exercise}: " + tr("the visible checks pass (hidden checks run when your notebook is graded)"))
     return True

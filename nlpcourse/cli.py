@@ -11,7 +11,7 @@ from nlpcourse import course
 
 def _course(args: argparse.Namespace) -> int:
     runs = course.run_course(args.chapters or None, fast=args.fast,
-                             out_dir=Path(args.out) if args.out else None)
+                             out_dir=Path(args.out) if args.out else None, language=args.edition)
     print()
     print(course.format_table(runs))
     return 0 if all(run.status == "ok" for run in runs) else 1
@@ -126,6 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("chapters", nargs="*", help="chapter names, e.g. 05_attention (default: all)")
     p.add_argument("--fast", action="store_true", help="run in fast mode (as CI and grading do)")
     p.add_argument("--out", help="output folder (default build/executed)")
+    p.add_argument("--edition", default="en", choices=["en", "zh"], help="which edition to run (default en)")
     p.set_defaults(func=_course)
 
     p = sub.add_parser("slides", help="export a chapter as offline reveal.js slides from the student release")
@@ -170,11 +171,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_grade)
 
-    p = sub.add_parser("edition", help="the Chinese edition: check or update its translations, write its release")
+    p = sub.add_parser("edition",
+                       help="the Chinese edition: check or update its translations, write its release")
     p.add_argument("language", help="zh")
     p.add_argument("chapters", nargs="*", help="chapter names (default: all)")
     action = p.add_mutually_exclusive_group()
-    action.add_argument("--check", action="store_true", help="list missing and stale translations (exit 1 if any)")
+    action.add_argument("--check", action="store_true",
+                        help="list missing and stale translations (exit 1 if any)")
     action.add_argument("--update", action="store_true",
                         help="add new cells to the translation files; refresh glossary cells and GLOSSARY.md")
     p.set_defaults(func=_edition)

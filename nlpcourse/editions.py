@@ -84,9 +84,9 @@ def translation_path(chapter: str, language: str = "zh", root: Path = ROOT) -> P
     return root / "translations" / check_language(language) / f"{chapter}.yml"
 
 
-def package_strings_path(chapter: str, language: str = "zh") -> Path:
+def package_strings_path(chapter: str, language: str = "zh", root: Path = ROOT) -> Path:
     """The strings of ``chapter``'s release that the package carries to students' kernels."""
-    return LOCALE / check_language(language) / f"{chapter}.yml"
+    return root / LOCALE.relative_to(ROOT) / check_language(language) / f"{chapter}.yml"
 
 
 def _str_presenter(dumper: Any, data: str) -> Any:
@@ -105,11 +105,11 @@ def dump_yaml(data: dict[str, Any]) -> str:
     return yaml.dump(data, Dumper=Dumper, allow_unicode=True, sort_keys=False, width=10_000)
 
 
-def load(chapter: str, language: str = "zh") -> dict[str, Any]:
+def load(chapter: str, language: str = "zh", root: Path = ROOT) -> dict[str, Any]:
     """The translation file of ``chapter`` (an empty one if it does not exist yet)."""
     import yaml
 
-    path = translation_path(chapter, language)
+    path = translation_path(chapter, language, root)
     if not path.is_file():
         return {"chapter": chapter, "glossary": [], "cells": {}, "strings": {}}
     try:
@@ -127,8 +127,8 @@ def load(chapter: str, language: str = "zh") -> dict[str, Any]:
     return data
 
 
-def save(chapter: str, data: dict[str, Any], language: str = "zh") -> Path:
-    path = translation_path(chapter, language)
+def save(chapter: str, data: dict[str, Any], language: str = "zh", root: Path = ROOT) -> Path:
+    path = translation_path(chapter, language, root)
     path.parent.mkdir(parents=True, exist_ok=True)
     header = (f"# {chapter}, Chinese edition: every markdown cell by id, with the English it translates\n"
               "# (`en`, exactly as in solutions/) and its translation (`zh`). Check with\n"
@@ -204,7 +204,7 @@ def glossary_markdown(terms: list[dict[str, str]], language: str = "en") -> str:
 def sync_glossary(chapter: str, root: Path = ROOT) -> bool:
     """Write the glossary cell (id ``glossary``, right after the title cell) of the English source
     from the chapter's translation file; returns whether the source changed."""
-    terms = load(chapter).get("glossary") or []
+    terms = load(chapter, "zh", root).get("glossary") or []
     path = source_path(chapter, root)
     notebook = nbformat.read(path, as_version=4)
     cells = [c for c in notebook.cells if c.get("id") == GLOSSARY_ID]
@@ -226,7 +226,7 @@ def glossary_document(root: Path = ROOT) -> str:
     """GLOSSARY.md: every chapter's key terms, alphabetical, with the chapter that introduces them."""
     seen: dict[str, tuple[str, str]] = {}
     for chapter in chapters(root):
-        for term in load(chapter).get("glossary") or []:
+        for term in load(chapter, "zh", root).get("glossary") or []:
             seen.setdefault(term["en"].lower(), (term["en"], term["zh"], chapter))
     lines = ["# Glossary · 术语表", "",
              "The key terms of the course in English and Chinese, with the chapter that introduces each.",
@@ -243,7 +243,7 @@ def glossary_document(root: Path = ROOT) -> str:
 def problems(chapter: str, language: str = "zh", root: Path = ROOT) -> list[Problem]:
     """Cells of ``chapter`` whose translation is missing, empty, stale, or that no longer exist."""
     notebook = nbformat.read(source_path(chapter, root), as_version=4)
-    entries = load(chapter, language)["cells"]
+    entries = load(chapter, language, root)["cells"]
     found: list[Problem] = []
     ids = set()
     for cell in translated_cells(notebook):
@@ -261,14 +261,16 @@ def problems(chapter: str, language: str = "zh", root: Path = ROOT) -> list[Prob
     for cell_id in entries:
         if cell_id not in ids:
             found.append(Problem(chapter, cell_id, "orphan", "no such markdown cell in the source"))
-    data = load(chapter, language)
+    data = load(chapter, language, root)
     for text in shown_strings(notebook):
         if not str(data["strings"].get(text) or "").strip():
             found.append(Problem(chapter, "strings", "empty", f"no translation of {text!r}"))
     terms = data.get("glossary") or []
     for term in terms:
-        if not (isinstance(term, dict) and str(term.get("en", "")).strip() and str(term.get("zh", "")).strip()):
-            found.append(Problem(chapter, GLOSSARY_ID, "malformed", f"glossary entry {term!r} needs en and zh"))
+        if not (isinstance(term, dict) and str(term.get("en", "")).strip()
+                and str(term.get("zh", "")).strip()):
+            found.append(Problem(chapter, GLOSSARY_ID, "malformed",
+                                 f"glossary entry {term!r} needs en and zh"))
     return found
 
 
@@ -276,29 +278,31 @@ def update(chapter: str, language: str = "zh", root: Path = ROOT) -> list[Proble
     """Add every untranslated markdown cell of ``chapter`` to its file (English in, ``zh`` empty),
     drop entries of deleted cells, keep cell order; returns what still needs a translator."""
     notebook = nbformat.read(source_path(chapter, root), as_version=4)
-    data = load(chapter, language)
+    data = load(chapter, language, root)
     old = data["cells"]
     cells = {}
     for cell in translated_cells(notebook):
         entry = old.get(cell.id)
-        cells[cell.id] = entry if isinstance(entry, dict) and "en" in entry else {"en": cell.source, language: ""}
+        fresh = {"en": cell.source, language: ""}
+        cells[cell.id] = entry if isinstance(entry, dict) and "en" in entry else fresh
     old_strings = data["strings"]
     strings = {text: old_strings.get(text) or "" for text in shown_strings(notebook)}
     save(chapter, {"chapter": chapter, "glossary": data["glossary"], "cells": cells,
-                   "strings": strings}, language)
+                   "strings": strings}, language, root)
     return problems(chapter, language, root)
 
 
 # --- writing an edition --------------------------------------------------------------------------
 
-def translate(notebook: nbformat.NotebookNode, chapter: str, language: str = "zh") -> nbformat.NotebookNode:
+def translate(notebook: nbformat.NotebookNode, chapter: str, language: str = "zh",
+              root: Path = ROOT) -> nbformat.NotebookNode:
     """The ``language`` edition of ``notebook`` (a solutions source or its nbgrader release).
 
     Raises :class:`TranslationError` naming every cell that is missing or stale, so an edition is
     never half translated.
     """
     check_language(language)
-    data = load(chapter, language)
+    data = load(chapter, language, root)
     entries = data["cells"]
     result = copy.deepcopy(notebook)
     wrong: list[str] = []
@@ -338,13 +342,14 @@ def write_release(language: str = "zh", root: Path = ROOT, only: list[str] | Non
         english = release_path(chapter, "en", root)
         if not english.is_file():
             raise TranslationError(f"{english} does not exist: run `make release` first")
-        notebook = translate(nbformat.read(english, as_version=4), chapter, language)
+        notebook = translate(nbformat.read(english, as_version=4), chapter, language, root)
         target = release_path(chapter, language, root)
         target.parent.mkdir(parents=True, exist_ok=True)
         nbformat.write(notebook, target)
-        strings = load(chapter, language)["strings"]
-        shown = {text: strings[text] for text in shown_strings(notebook) if str(strings.get(text) or "").strip()}
-        package = package_strings_path(chapter, language)
+        strings = load(chapter, language, root)["strings"]
+        shown = {text: strings[text] for text in shown_strings(notebook)
+                 if str(strings.get(text) or "").strip()}
+        package = package_strings_path(chapter, language, root)
         package.parent.mkdir(parents=True, exist_ok=True)
         package.write_text(package_strings(chapter, shown), encoding="utf-8")
         written += [target, package]

@@ -21,11 +21,12 @@ through :func:`tr`, and picks a font that has Chinese glyphs.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -88,7 +89,18 @@ def language(namespace: dict[str, Any] | None = None) -> str:
     return "en"
 
 
-@functools.lru_cache(maxsize=None)
+@contextlib.contextmanager
+def speaking(language: str) -> Iterator[None]:
+    """Speak ``language`` inside the ``with`` block (the grader, one submission after another)."""
+    global _chosen
+    previous, _chosen = _chosen, check_language(language)
+    try:
+        yield
+    finally:
+        _chosen = previous
+
+
+@functools.cache
 def catalog(language: str) -> dict[str, str]:
     """English string → its translation, from ``nlpcourse/locale/<language>/`` and, in the instructor's
     course folder, ``translations/<language>/``."""

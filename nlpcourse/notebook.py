@@ -27,6 +27,8 @@ from typing import Any
 import numpy as np
 import torch
 
+from nlpcourse.i18n import tr, use_notebook_language
+
 #: Threads used by torch in notebooks: the course is budgeted for a 2-core laptop.
 DEFAULT_THREADS = 2
 
@@ -55,7 +57,8 @@ def seed_everything(seed: int) -> np.random.Generator:
 
 
 def start(fast: bool = False, seed: int = 0, threads: int | None = None) -> tuple[bool, np.random.Generator]:
-    """Prepare a chapter: decide fast mode, seed every generator, cap torch's threads.
+    """Prepare a chapter: decide fast mode, seed every generator, cap torch's threads, speak the
+    notebook's language (:func:`nlpcourse.i18n.use_notebook_language`).
 
     Returns ``(FAST, rng)``. Warnings from third-party libraries are kept out of check cells,
     because nbgrader counts any output on stderr in a graded cell as a failure.
@@ -66,6 +69,7 @@ def start(fast: bool = False, seed: int = 0, threads: int | None = None) -> tupl
     warnings.filterwarnings("ignore", category=FutureWarning)
     warnings.filterwarnings("ignore", message=".*deterministic.*")
     short_errors()
+    use_notebook_language()
     return fast_mode(fast), seed_everything(seed)
 
 
@@ -105,15 +109,15 @@ def explain(error: BaseException, namespace: dict[str, Any]) -> str | None:
     if isinstance(error, NotImplementedError) and last is not None and _in_notebook(last, namespace):
         code = last.tb_frame.f_code
         name = getattr(code, "co_qualname", code.co_name)  # KneserNeyBigram.__init__, not __init__
-        where = "this answer cell" if name.startswith("<") else f"{name}()"
-        return (f"{where} is not answered yet: replace `raise NotImplementedError()` with your code, "
-                "run that cell, then run this one again")
+        where = tr("this answer cell") if name.startswith("<") else f"{name}()"
+        return tr("{where} is not answered yet: replace `raise NotImplementedError()` with your code, "
+                  "run that cell, then run this one again", where=where)
     if isinstance(error, NameError) and last is not None and _in_notebook(last, namespace):
         name = last.tb_frame.f_code.co_name
         if name.startswith("<"):  # a cell or a check's lambda: an answer cell has not been run
-            return (f"{error}: run the answer cell above (and the cells before it) first, "
-                    "or finish it if it still raises NotImplementedError")
-        return f"{error} (in {name}, line {last.tb_lineno} of its cell)"
+            return tr("{error}: run the answer cell above (and the cells before it) first, "
+                      "or finish it if it still raises NotImplementedError", error=error)
+        return tr("{error} (in {name}, line {line} of its cell)", error=error, name=name, line=last.tb_lineno)
     return None
 
 

@@ -9,6 +9,8 @@ import numpy as np
 import torch
 from matplotlib.figure import Figure
 
+from nlpcourse.i18n import tr
+
 __all__ = ["plot_history", "heatmap", "plot_curves", "bar_comparison", "grouped_bars", "plot_distribution"]
 
 
@@ -215,7 +217,7 @@ def softmax_bars(words: Sequence[str], logits: torch.Tensor, temperature: float 
     ax.bar(list(words), probs.numpy(), color="tab:blue")
     ax.set_ylim(0, 1)
     ax.set_ylabel("probability")
-    ax.set_title(f"softmax(logits / T), T = {temperature:.2f}")
+    ax.set_title(tr("softmax(logits / T), T = {temperature:.2f}", temperature=temperature))
     fig.tight_layout()
     return fig
 
@@ -232,7 +234,8 @@ def zipf_plot(counts: Mapping[str, int], max_rank: int, words: Sequence[str] = (
     fig, ax = _figure(ax, (6, 4))
     ax.loglog(ranks, freqs, ".", markersize=3, label="types")
     ax.loglog(ranks, np.exp(intercept) * ranks ** slope, "r-",
-              label=f"least squares, ranks 1-{min(max_rank, len(freqs))}: s = {-slope:.2f}")
+              label=tr("least squares, ranks 1-{last}: s = {s:.2f}", last=min(max_rank, len(freqs)),
+                       s=-slope))
     for word in words:
         if word in counts:
             rank = 1 + int((freqs > counts[word]).sum())

@@ -36,7 +36,10 @@ BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 #: Course paths copied as they are (folders recursively).
 COPIED = ("notebooks", "nlpcourse", "binder", "constraints.txt", "pyproject.toml", "LICENSE")
 #: The students' Jupyter profile: settings only, never the instructor profile or runtime state.
-JUPYTER_PROFILE = (".jupyter/jupyter_server_config.json", ".jupyter/labconfig", ".jupyter/lab/user-settings")
+JUPYTER_PROFILE = (".jupyter/jupyter_server_config.json", ".jupyter/labconfig", ".jupyter/lab/user-settings",
+                   ".jupyter/lab/user-settings-zh")
+#: The Chinese edition of the release (``notebooks/zh/``, see nlpcourse.editions).
+EDITIONS = ("zh",)
 IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info", ".ipynb_checkpoints", ".DS_Store")
 #: The first chapter: what the Binder badge and the nbgitpuller link open.
 FIRST = "notebooks/00_welcome/00_welcome.ipynb"
@@ -185,8 +188,11 @@ def _makefile(root: Path) -> str:
         "\t@rm -f $(VENV)/.installed-*",
         "\t@touch $@",
         "",
+        "# `make lab EDITION=zh`: the Chinese edition, JupyterLab's menus in Chinese",
         "lab: $(STAMP)",
-        "\tjupyter lab --ServerApp.root_dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)",
+        "\t$(if $(filter zh,$(EDITION)),JUPYTERLAB_SETTINGS_DIR=$(CURDIR)/.jupyter/lab/user-settings-zh) "
+        "jupyter lab --ServerApp.root_dir=notebooks$(if $(EDITION),/$(EDITION)) "
+        "$(if $(filter 0,$(shell id -u)),--allow-root)",
         "",
     ])
 
@@ -220,6 +226,8 @@ on a laptop CPU.
 
 * **On your laptop** (Python ≥ 3.10 and `make`): `make lab`. The first run creates `.venv` with
   the pinned versions of `constraints.txt`, then opens JupyterLab on `notebooks/`.
+  **中文版**：`make lab EDITION=zh` 打开 `notebooks/zh/` 中的中文版笔记本，JupyterLab 界面也是中文
+  (the Chinese edition: same exercises, same grading, prose and messages in Chinese).
 * **On Binder**: click the badge above (the first start takes a few minutes).
 * **On your class's JupyterHub**: click the link your instructor gives you. It uses
   [nbgitpuller](https://nbgitpuller.readthedocs.io) and has this form:
@@ -298,9 +306,14 @@ def publish(dest: Path, root: Path | None = None, *, repo: str = "OWNER/nlpcours
     for name in COPIED + JUPYTER_PROFILE:
         if (root / name).exists():
             _copy(root / name, dest / name)
-    for extra in (dest / "notebooks").iterdir():  # only released chapters, nothing else
-        if extra.is_dir() and extra.name not in release:
+    for extra in (dest / "notebooks").iterdir():  # only released chapters and their editions
+        if extra.is_dir() and extra.name not in release and extra.name not in EDITIONS:
             shutil.rmtree(extra)
+    for edition in EDITIONS:
+        if (dest / "notebooks" / edition).is_dir():
+            for extra in (dest / "notebooks" / edition).iterdir():
+                if extra.is_dir() and extra.name not in release:
+                    shutil.rmtree(extra)
     chapters = [(name, _chapter_title(dest / "notebooks" / name / f"{name}.ipynb")) for name in release]
     (dest / "README.md").write_text(_readme(chapters, repo, branch), encoding="utf-8")
     (dest / "Makefile").write_text(_makefile(root), encoding="utf-8")

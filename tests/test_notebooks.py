@@ -1,5 +1,6 @@
-"""Every chapter notebook: runs in fast mode with all checks passing, is released in sync, gives no
-free points, and rejects plausible wrong answers with a worded message."""
+"""Every chapter notebook, in both editions (English and Chinese): runs in fast mode with all checks
+passing, is released in sync, gives no free points, and rejects plausible wrong answers with a worded
+message (in Chinese in the Chinese edition)."""
 
 from __future__ import annotations
 
@@ -62,16 +63,25 @@ def test_source_notebook_conventions(chapter):
     assert len(slides) >= 3, f"{chapter}: mark sections as slides"
 
 
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+@pytest.mark.parametrize("edition", ["en", "zh"])
 @pytest.mark.parametrize("chapter", CHAPTERS)
-def test_fast_mode_runs_and_all_checks_pass(chapter, tmp_path):
+def test_fast_mode_runs_and_all_checks_pass(chapter, edition, tmp_path):
     """papermill runs the solution notebook (hidden checks included) without an error or stderr
-    output in a graded cell (nbgrader would score stderr as a failure)."""
+    output in a graded cell (nbgrader would score stderr as a failure); the Chinese edition also
+    draws its figures without a missing glyph (matplotlib warns of each tofu box)."""
     from nlpcourse.course import run_chapter
 
-    run = run_chapter(chapter, fast=True, out_dir=tmp_path)
-    assert run.status == "ok", f"{chapter} failed in fast mode: {run.status}"
-    print(f"{chapter}: fast mode {run.seconds:.1f} s")
+    run = run_chapter(chapter, fast=True, out_dir=tmp_path, language=edition)
+    assert run.status == "ok", f"{chapter} ({edition}) failed in fast mode: {run.status}"
+    print(f"{chapter} ({edition}): fast mode {run.seconds:.1f} s")
     executed = nbformat.read(run.output, as_version=4)
+    if edition == "zh":
+        tofu = [o.text[:200] for c in executed.cells if c.cell_type == "code" for o in c.outputs
+                if o.output_type == "stream" and "missing from" in o.text and "Glyph" in o.text]
+        assert not tofu, f"a figure of the Chinese edition lacks glyphs: {tofu[0]}"
     for cell in _grade_cells(executed, "autograded"):
         grade_id = cell.metadata.nbgrader.grade_id
         stderr = [o for o in cell.outputs if o.output_type == "stream" and o.name == "stderr"]
@@ -111,6 +121,7 @@ def test_release_is_in_sync(tmp_path):
     committed_files = sorted(
         p.relative_to(committed) for p in committed.rglob("*")
         if p.is_file() and ".ipynb_checkpoints" not in p.parts
+        and p.relative_to(committed).parts[0] != "zh"  # the Chinese edition: tests/test_editions.py
     )
     assert fresh_files == committed_files, "notebooks/ has other files than a release: make release"
     for rel in fresh_files:
@@ -144,15 +155,45 @@ def test_release_gives_no_free_points(chapter):
         assert "BEGIN SOLUTION" not in cell.source, "a solution leaked into the release"
 
 
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_chinese_release_gives_no_free_points_and_speaks_chinese(chapter, tmp_path):
+    """The Chinese release, run top to bottom as a student's Run All would: every check cell fails
+    (no free points) and says so in Chinese ("尚未作答" ...), and its markdown is the translation."""
+    from nbclient import NotebookClient
+
+    release = ROOT / "notebooks" / "zh" / chapter / f"{chapter}.ipynb"
+    nb = nbformat.read(release, as_version=4)
+    assert nb.metadata["nlpcourse"]["language"] == "zh"
+    assert all(CJK.search(c.source) for c in nb.cells if c.cell_type == "markdown"), "untranslated cell"
+    work = tmp_path / chapter
+    work.mkdir()
+    nbformat.write(nb, work / f"{chapter}.ipynb")  # the kernel finds the notebook beside it
+    env_before = os.environ.pop("NLPCOURSE_LANGUAGE", None)
+    os.environ["NLPCOURSE_FAST"] = "1"
+    try:
+        NotebookClient(nb, timeout=300, kernel_name="python3", allow_errors=True,
+                       resources={"metadata": {"path": str(work)}}).execute()
+    finally:
+        os.environ.pop("NLPCOURSE_FAST", None)
+        if env_before is not None:
+            os.environ["NLPCOURSE_LANGUAGE"] = env_before
+    for cell in _grade_cells(nb, "autograded"):
+        errors = [o for o in cell.outputs if o.output_type == "error"]
+        grade_id = cell.metadata.nbgrader.grade_id
+        assert errors, f"{grade_id}: a check cell of the Chinese release passes without an answer"
+        said = errors[0].evalue + "\n".join(errors[0].traceback)
+        assert CJK.search(said), f"{grade_id}: not in Chinese: {said[:300]}"
+
+
 # --- wrong answers -------------------------------------------------------------------------------
 
 class Kernel:
     """A Python kernel driven cell by cell, reporting (status, error name, error text)."""
 
-    def __init__(self, cwd: Path) -> None:
+    def __init__(self, cwd: Path, language: str = "en") -> None:
         from jupyter_client.manager import start_new_kernel
 
-        env = dict(os.environ, NLPCOURSE_FAST="1")
+        env = dict(os.environ, NLPCOURSE_FAST="1", NLPCOURSE_LANGUAGE=language)
         self.km, self.kc = start_new_kernel(kernel_name="python3", cwd=str(cwd), env=env)
 
     def run(self, code: str, timeout: float = 300) -> tuple[str, str, str]:
@@ -181,12 +222,13 @@ class Kernel:
         self.km.shutdown_kernel(now=True)
 
 
+@pytest.mark.parametrize("edition", ["en", "zh"])
 @pytest.mark.parametrize("chapter", [c for c in CHAPTERS if c in WRONG_ANSWERS])
-def test_checks_reject_wrong_answers(chapter):
+def test_checks_reject_wrong_answers(chapter, edition):
     """Each exercise's check cell (hidden part included) fails, with a CheckFailed message, for
     every plausible wrong answer listed in wrong_answers.py, and passes again for the solution.
     The wrong answers listed in VISIBLE are rejected by the visible checks alone, as a student
-    sees them before grading."""
+    sees them before grading. In the Chinese edition every message is in Chinese."""
     from nlpcourse.check import _visible
 
     nb = _source(chapter)
@@ -201,7 +243,7 @@ def test_checks_reject_wrong_answers(chapter):
     for grade_id, indices in visible.items():
         assert indices and all(0 <= i < len(wrong[grade_id]) for i in indices), (
             f"{chapter} {grade_id}: VISIBLE needs indices into WRONG[{grade_id!r}], got {indices}")
-    kernel = Kernel(ROOT / "solutions" / chapter)
+    kernel = Kernel(ROOT / "solutions" / chapter, language=edition)
     failures = []
     try:
         cells = [c for c in nb.cells if c.cell_type == "code"]
@@ -213,7 +255,7 @@ def test_checks_reject_wrong_answers(chapter):
                 for number, attempt in enumerate(wrong[meta["grade_id"]]):
                     status, _, _ = kernel.run(attempt)
                     assert status == "ok", f"wrong answer does not even define: {attempt}"
-                    if number in visible[meta["grade_id"]]:
+                    if number in visible[meta["grade_id"]] and edition == "en":
                         status, ename, text = kernel.run(_visible(check.source))
                         if ename != "CheckFailed":
                             failures.append(f"{meta['grade_id']} (visible checks only): "
@@ -221,6 +263,8 @@ def test_checks_reject_wrong_answers(chapter):
                     status, ename, text = kernel.run(check.source)
                     if ename != "CheckFailed":
                         failures.append(f"{meta['grade_id']}: {ename or 'passed'} for\n{attempt}\n{text}")
+                    elif edition == "zh" and not CJK.search(text):
+                        failures.append(f"{meta['grade_id']}: a message not in Chinese: {text[:300]}")
             source = "FAST = True\nSEED = 0" if "parameters" in cell.metadata.get("tags", []) \
                 else cell.source
             status, ename, text = kernel.run(source)

@@ -75,7 +75,8 @@ def test_no_solutions_hidden_tests_or_wrong_answers_in_the_tree(edition: Path):
                       "nbgrader_config.py", ".jupyter/instructor", "release"):
         assert not any(n == forbidden or n.startswith(forbidden + "/") for n in names), forbidden
     assert not any("wrong_answers" in n for n in names)
-    assert {p.name for p in (edition / "notebooks").iterdir()} <= set(CHAPTERS)
+    assert {p.name for p in (edition / "notebooks").iterdir()} <= {*CHAPTERS, "zh"}
+    assert {p.name for p in (edition / "notebooks" / "zh").iterdir()} <= set(CHAPTERS)
 
 
 def test_no_answer_can_be_read_from_the_student_edition(edition: Path):
@@ -83,7 +84,7 @@ def test_no_answer_can_be_read_from_the_student_edition(edition: Path):
     assert len(blocks) >= 4 * len(CHAPTERS) and hidden, "solutions/ should hold answers and hidden tests"
     files = _files(edition)
     notebooks = {p: "\n".join(_text(c) for c in _cells(edition / p)) for p in files if p.suffix == ".ipynb"}
-    assert len(notebooks) == len(list((ROOT / "notebooks").glob("*/*.ipynb")))
+    assert len(notebooks) == len(list((ROOT / "notebooks").glob("**/*.ipynb")))
     found = []
     for path, text in {**files, **notebooks}.items():
         squashed = _squash(text)
@@ -106,6 +107,9 @@ def test_published_notebooks_are_the_release(edition: Path):
         release = ROOT / "notebooks" / chapter / f"{chapter}.ipynb"
         if release.is_file():
             assert (edition / "notebooks" / chapter / f"{chapter}.ipynb").read_bytes() == release.read_bytes()
+            chinese = ROOT / "notebooks" / "zh" / chapter / f"{chapter}.ipynb"
+            published = edition / "notebooks" / "zh" / chapter / f"{chapter}.ipynb"
+            assert published.read_bytes() == chinese.read_bytes()
             stubs = [c for c in _cells(release) if c["metadata"].get("nbgrader", {}).get("solution")
                      and c["cell_type"] == "code"]
             assert stubs and all("NotImplementedError" in _text(c) for c in stubs), chapter

@@ -62,6 +62,7 @@ class Job:
     scratch: str | None = None  # where per-submission folders are made (default: the temp dir)
     sources: dict[int, str] = field(default_factory=dict)  # cell index -> source sent to the kernel
     checks: dict[int, str] = field(default_factory=dict)  # cell index -> grade_id of check cells
+    language: str = "en"  # the edition the student worked in: the kernel's messages speak it
 
 
 @dataclass
@@ -413,7 +414,7 @@ def run_job(job: Job) -> Executed:
     if _SANDBOX.cgroup is not None:  # the template's says cgroups are on: one per job
         cgroup = Cgroup(f"{os.getpid()}-{time.monotonic_ns()}", job.limits.memory, job.limits.processes)
     sandbox = Sandbox(limits=job.limits, uid=uid, enabled=_SANDBOX.enabled, threads=_SANDBOX.threads,
-                      cgroup=cgroup, record=_SANDBOX.record)
+                      cgroup=cgroup, record=_SANDBOX.record, language=job.language)
     start = time.monotonic()
     scratch = Path(tempfile.mkdtemp(prefix="nlpg-", dir=job.scratch))
     try:

@@ -30,6 +30,7 @@ import re
 from typing import Any
 
 from nlpcourse import check as checks
+from nlpcourse.i18n import tr
 
 __all__ = ["CHECKS", "strip_expected", "verdict", "suspicious"]
 
@@ -124,7 +125,7 @@ def _compare(golden: dict[str, Any], got_record: dict[str, Any]) -> str | None:
         elif kind == "true":
             if got is not True:
                 message = str(got_record.get("params", {}).get("message", "")) or "the condition is false"
-                return f"{name}: {message}"
+                return f"{tr(name)}: {tr(message)}"
         elif kind == "raises":
             wanted = checks.decode(golden["expected"])
             if not isinstance(got, list) or wanted not in got:
@@ -132,8 +133,9 @@ def _compare(golden: dict[str, Any], got_record: dict[str, Any]) -> str | None:
                 return f"{name}: expected {wanted.rsplit('.', 1)[-1]}, {detail or 'nothing was raised'}"
         elif kind == "own_work":
             if got is not None:
-                return (f"{name}: your answer calls the course's own implementation {got}: the exercise is "
-                        "to write it yourself")
+                return f"{tr(name)}: " + tr("your answer calls the course's own implementation {reference}: "
+                                            "the exercise is to write it yourself (you may use torch and "
+                                            "numpy)", reference=got)
         else:
             return f"{name}: unknown check {kind!r}"
     except checks.CheckFailed as failure:
@@ -151,8 +153,8 @@ def verdict(golden: list[dict[str, Any]], got: list[dict[str, Any]]) -> str | No
     """
     for index, want in enumerate(golden):
         if index >= len(got):
-            return (f"check {want['name']!r} did not report to the grader (the cell stopped early, or "
-                    "its checks were changed or skipped)")
+            return tr("check {name!r} did not report to the grader (the cell stopped early, or its checks "
+                      "were changed or skipped)", name=tr(want["name"]))
         record = got[index]
         # names may hold the student's data (f-strings): the kind and the order identify a check
         if not isinstance(record, dict) or record.get("kind") != want["kind"]:

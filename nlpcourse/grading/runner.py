@@ -40,6 +40,7 @@ from nlpcourse.grading.feedback import FeedbackRenderer
 from nlpcourse.grading.gradebook import Course, is_check, write_atomic
 from nlpcourse.grading.outcome import Reason, Result, printable
 from nlpcourse.grading.sandbox import Cgroup, Limits, Sandbox
+from nlpcourse.i18n import notebook_language, speaking
 
 __all__ = ["Options", "Report", "grade", "export", "default_workers"]
 
@@ -126,6 +127,7 @@ class _Grader:
         self.results: dict[str, Result] = {}
         self.notes: dict[str, list[str]] = {}
         self.flags: dict[str, list[str]] = {}
+        self.languages: dict[str, str] = {}  # student -> edition of the submission (en, zh)
         self.feedback = FeedbackRenderer(course.config, course.db_url, course.chapter, str(course.release))
         self.files = course.release_files()
         self.golden: dict[str, list] | None = None  # check cell -> the solution's records
@@ -155,12 +157,12 @@ class _Grader:
                 self._config[section] = value
         return self._config
 
-    def _job(self, student: str, nb: NotebookNode, strip: bool) -> Job:
+    def _job(self, student: str, nb: NotebookNode, strip: bool, language: str = "en") -> Job:
         checks = {i: c["metadata"]["nbgrader"]["grade_id"] for i, c in enumerate(nb.cells) if is_check(c)}
         sources = {i: integrity.strip_expected(nb.cells[i].source) for i in checks} if strip else {}
         return Job(student, self.course.chapter, nbformat.writes(nb), self.files, self.options.limits,
                    self._worker_config(), str(self.options.scratch) if self.options.scratch else None,
-                   sources=sources, checks=checks)
+                   sources=sources, checks=checks, language=language)
 
     def solution_job(self) -> Job:
         """The instructor's solution, run once per grading run: its records are the right answers."""
@@ -211,6 +213,7 @@ class _Grader:
                  and isinstance(c.get("source"), str) and c.source.strip() not in self._released_sources()])
         except Exception:  # noqa: BLE001 - the review is advisory; never a reason not to grade
             self.flags[sub.student] = ["code the grader could not read"]
+        self.languages[sub.student] = notebook_language(nb)  # the edition: en or zh, nothing else
         try:
             nb, self.notes[sub.student] = self.course.sanitize(nb, sub.student)
         except Exception as error:  # noqa: BLE001 - nbgrader rejects broken cell metadata
@@ -218,7 +221,7 @@ class _Grader:
             self._fail(sub.student, Reason.TAMPERED, f"the nbgrader metadata of its cells was changed "
                                                      f"(nbgrader: {message}): not graded")
             return None
-        return self._job(sub.student, nb, strip=True)
+        return self._job(sub.student, nb, strip=True, language=self.languages[sub.student])
 
     # -- results --------------------------------------------------------------------------------
 
@@ -290,7 +293,8 @@ class _Grader:
             reason = done.reasons[0] if done.reasons else Reason.GRADER_ERROR
             return self._fail(student, reason, done.detail)
         nb = nbformat.reads(done.notebook, as_version=4)
-        self._judge(nb, done.records)
+        with speaking(self.languages.get(done.student, "en")):  # messages in the student's edition
+            self._judge(nb, done.records)
         totals = self.course.record(student, nb, sub.timestamp)
         reasons = list(done.reasons) + ([Reason.LATE] if totals["late"] else [])
         detail = done.detail

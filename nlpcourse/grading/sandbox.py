@@ -44,6 +44,8 @@ from pathlib import Path
 from jupyter_client.kernelspec import KernelSpec
 from jupyter_client.manager import AsyncKernelManager
 
+from nlpcourse.i18n import LANGUAGES
+
 __all__ = ["Cgroup", "Limits", "Sandbox", "SandboxError", "SandboxKernelManager", "fresh_uid", "parse_size"]
 
 MiB = 2**20
@@ -285,6 +287,7 @@ class Sandbox:
     threads: int = 1  # torch/OpenMP threads per kernel (cores / workers)
     cgroup: Cgroup | None = None  # the kernel's memory + pids cgroup, when available
     record: bool = True  # checks send their records to the grader (NLPCOURSE_RECORD=1)
+    language: str = "en"  # NLPCOURSE_LANGUAGE: the edition of the notebook (check messages)
 
     # -- what the kernel sees ------------------------------------------------------------------
 
@@ -316,6 +319,7 @@ class Sandbox:
             "HF_HUB_DISABLE_TELEMETRY": "1",
             "PYDEVD_DISABLE_FILE_VALIDATION": "1",
             **({"NLPCOURSE_RECORD": "1"} if self.record else {}),
+            "NLPCOURSE_LANGUAGE": self.language if self.language in LANGUAGES else "en",
         }
 
     def launch_environment(self) -> dict[str, str]:
