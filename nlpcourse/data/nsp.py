@@ -23,13 +23,60 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from nlpcourse.data.splits import SPLITS, check_seed, check_sizes, draw_unique
 
-__all__ = ["NSP_LABELS", "nsp_dataset"]
+__all__ = ["NSP_LABELS", "nsp_pair", "nsp_dataset"]
 
 NSP_LABELS = ["is_next", "not_next"]
+Unit = TypeVar("Unit")
+
+
+class Draws(Protocol):
+    """What :func:`nsp_pair` draws from: ``numpy.random.Generator`` has both methods."""
+
+    def integers(self, high: int) -> Any: ...
+    def random(self) -> float: ...
+
+
+class _PythonDraws:
+    """A ``random.Random`` seen as :class:`Draws` (``integers(n)`` is ``randrange(n)``)."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+
+    def integers(self, high: int) -> int:
+        return self.rng.randrange(high)
+
+    def random(self) -> float:
+        return self.rng.random()
+
+
+def nsp_pair(documents: Sequence[Sequence[Unit]], rng: Draws, usable: Sequence[int] | None = None,
+             label: int | None = None) -> tuple[Unit, Unit, int]:
+    """One next-sentence-prediction example ``(a, b, label)``: the course's one rule for NSP pairs.
+
+    A document with two or more units is drawn uniformly, then a unit ``a`` that has a successor.
+    With probability 1/2 (or as ``label`` says), ``b`` is that successor and ``label = 0`` (is next);
+    otherwise ``b`` is a random unit of a random *other* document and ``label = 1`` (not next).
+    ``usable`` may list the indices of the documents with two or more units, to skip finding them on
+    every call. ``rng``: a ``numpy.random.Generator`` (pretraining batches) or anything with
+    ``integers(high)`` and ``random()``.
+    """
+    if usable is None:
+        usable = [i for i, d in enumerate(documents) if len(d) >= 2]
+    if not usable or len(documents) < 2:
+        raise ValueError("NSP needs at least two documents, one of them with two or more units")
+    d = int(usable[rng.integers(len(usable))])
+    i = int(rng.integers(len(documents[d]) - 1))
+    if label is None:
+        label = 0 if rng.random() < 0.5 else 1
+    if label == 0:
+        return documents[d][i], documents[d][i + 1], 0
+    other = int(rng.integers(len(documents) - 1))
+    other += other >= d  # any document but d
+    return documents[d][i], documents[other][int(rng.integers(len(documents[other])))], 1
 
 
 def _documents(source: str, seed: int, n_docs: int) -> list[list[str]]:
@@ -55,16 +102,11 @@ def _pairs(documents: list[list[str]], size: int, rng: random.Random, split: str
         raise ValueError(f"nsp_dataset: the {split} split has {len(usable)} documents with two or more "
                          "sentences; at least 2 are needed: ask for more examples or another source")
 
+    everyone = range(len(usable))
+
     def draw(r: random.Random, label: int) -> dict[str, Any]:
-        d = r.randrange(len(usable))
-        i = r.randrange(len(usable[d]) - 1)
-        if label == 0:
-            b = usable[d][i + 1]
-        else:
-            other = r.randrange(len(usable) - 1)
-            other += other >= d  # any document but d
-            b = r.choice(usable[other])
-        return {"sentence_a": usable[d][i], "sentence_b": b, "label": label}
+        a, b, _ = nsp_pair(usable, _PythonDraws(r), everyone, label)
+        return {"sentence_a": a, "sentence_b": b, "label": label}
 
     examples = []
     for label, quota in ((0, (size + 1) // 2), (1, size // 2)):

@@ -6,8 +6,10 @@
     input_ids, token_type_ids, attention_mask, labels, next_sentence_label = batches(step=0)
 
 A *document* is a list of units (a docstring's paragraphs, a toy-world story's sentences). An NSP
-example takes a unit A and, as B, the unit after it (label 0, "is next") or a random unit of another
-document (label 1, "not next"), each half of the time. The pair is packed as
+example (:func:`nlpcourse.data.nsp.nsp_pair`, the one rule for drawing pairs, also behind
+:func:`~nlpcourse.data.nsp.nsp_dataset`) takes a unit A and, as B, the unit after it (label 0, "is
+next") or a random unit of another document (label 1, "not next"), each half of the time. The pair is
+packed as
 
     [CLS] A [SEP] B [SEP]        segment (token type) ids 0 ... 0 1 ... 1
 
@@ -25,6 +27,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from nlpcourse.data.nsp import nsp_pair
 from nlpcourse.pretraining.masking import mask_tokens
 
 __all__ = ["pretraining_documents", "canonical_wordpiece", "tokenize_documents", "nsp_pair", "encode_pair",
@@ -88,28 +91,6 @@ def tokenize_documents(documents: Sequence[Sequence[str]], tokenizer: Any) -> li
         ids.append([e.ids for e in encoded[start:start + len(document)]])
         start += len(document)
     return ids
-
-
-def nsp_pair(documents: Sequence[Sequence[Unit]], rng: np.random.Generator,
-             usable: Sequence[int] | None = None) -> tuple[Unit, Unit, int]:
-    """One next-sentence-prediction example ``(a, b, label)``.
-
-    A document with two or more units is drawn uniformly, then a unit ``a`` that has a successor. With
-    probability 1/2, ``b`` is that successor and ``label = 0`` (is next); otherwise ``b`` is a random unit
-    of a random *other* document and ``label = 1`` (not next). ``usable`` may list the indices of the
-    documents with two or more units, to skip finding them on every call.
-    """
-    if usable is None:
-        usable = [i for i, d in enumerate(documents) if len(d) >= 2]
-    if not usable or len(documents) < 2:
-        raise ValueError("NSP needs at least two documents, one of them with two or more units")
-    d = int(usable[rng.integers(len(usable))])
-    i = int(rng.integers(len(documents[d]) - 1))
-    if rng.random() < 0.5:
-        return documents[d][i], documents[d][i + 1], 0
-    other = int(rng.integers(len(documents) - 1))
-    other += other >= d  # any document but d
-    return documents[d][i], documents[other][int(rng.integers(len(documents[other])))], 1
 
 
 def encode_pair(a: Sequence[int], b: Sequence[int], cls_id: int, sep_id: int,
