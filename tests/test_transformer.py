@@ -367,7 +367,8 @@ def test_reversal_model_learns() -> None:
     logits, loss = model(*reversal_batch(2, 8, 16))
     assert logits.shape == (2, 8, 16) and loss.ndim == 0
     assert model(reversal_batch(2, 8, 16)[0])[1] is None
-    losses = train_reversal(model, steps=150, batch_size=32, seq_len=8, seed=0, progress=False)
-    assert len(losses) == 150
+    history = train_reversal(model, steps=150, batch_size=32, seq_len=8, seed=0, progress=False)
+    losses = history["loss"]
+    assert set(history) == {"loss"} and len(losses) == 150
     assert sum(losses[-10:]) / 10 < losses[0] / 2
     assert reversal_accuracy(model, batch_size=256) > 0.5
