@@ -3,6 +3,14 @@
 Models follow nanoGPT's convention: ``model(*batch)`` returns ``(output, loss)``. A history is a
 plain ``dict[str, list[float]]`` (``"loss"`` per step, ``"val_loss"`` per evaluation, anything an
 ``evaluate`` callback returns) that :func:`nlpcourse.plots.plot_history` draws.
+
+Every trainer of the course returns this history, in one of two shapes:
+
+* trainers of a model you built return the history (the model is trained in place):
+  :func:`train`, :func:`nlpcourse.lm.rnn.train_lm`, :func:`nlpcourse.transformer.reversal.train_reversal`;
+* trainers that build their result return ``(result, history)``:
+  :func:`nlpcourse.embeddings.word2vec.train_word2vec` and :func:`nlpcourse.embeddings.glove.train_glove`
+  (``(WordVectors, History)``).
 """
 
 from __future__ import annotations
