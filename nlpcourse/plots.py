@@ -287,3 +287,30 @@ def arrows_2d(points: torch.Tensor | np.ndarray, labels: Sequence[str], pairs: S
 
 
 __all__ += ["softmax_bars", "zipf_plot", "segmentation_boxes", "arrows_2d"]
+
+
+# --- chapter 06 ------------------------------------------------------------------------------------
+
+def pretraining_curves(history: Mapping[str, Sequence[float]], vocab_size: int, smooth: int = 1) -> Figure:
+    """BERT pretraining at a glance: the MLM loss against a uniform guess (ln V), the NSP loss against
+    a coin flip (ln 2), and the learning-rate schedule (warm-up, then linear decay), side by side.
+
+    history: a pretraining history with ``mlm_loss``, ``nsp_loss`` and ``lr`` per step.
+    """
+    missing = [key for key in ("mlm_loss", "nsp_loss", "lr") if key not in history]
+    if missing:
+        raise ValueError(f"pretraining_curves needs the history of a pretraining run: {missing} missing")
+    fig, axes = plt.subplots(1, 3, figsize=(15, 3.6))
+    plot_history(history, keys=["mlm_loss"], smooth=smooth, ax=axes[0], title="MLM loss (masked positions)")
+    axes[0].axhline(np.log(vocab_size), color="gray", linestyle=":",
+                    label=tr("uniform guess, ln {vocab}", vocab=vocab_size))
+    axes[0].legend()
+    plot_history(history, keys=["nsp_loss"], smooth=smooth, ax=axes[1], title="NSP loss")
+    axes[1].axhline(np.log(2), color="gray", linestyle=":", label="coin flip, ln 2")
+    axes[1].legend()
+    plot_history(history, keys=["lr"], ax=axes[2], title="learning rate: warm-up, then linear decay")
+    fig.tight_layout()
+    return fig
+
+
+__all__ += ["pretraining_curves"]

@@ -352,3 +352,21 @@ def test_fill_mask_with_a_wordpiece_tokenizer():
     assert all(isinstance(token, str) and 0 <= p <= 1 for g in guesses for token, p in g)
     with pytest.raises(ValueError, match=r"\[MASK\]"):
         fill_mask(model, tokenizer, "no blank here")
+
+
+def test_pretraining_curves_draw_losses_against_their_baselines():
+    import math
+
+    import matplotlib.pyplot as plt
+
+    from nlpcourse.plots import pretraining_curves
+
+    history = {"loss": [3.0, 2.0], "mlm_loss": [2.5, 1.5], "nsp_loss": [0.7, 0.6], "lr": [1e-4, 2e-4]}
+    fig = pretraining_curves(history, vocab_size=100)
+    mlm, nsp, lr = fig.axes
+    assert mlm.lines[-1].get_ydata()[0] == pytest.approx(math.log(100))
+    assert nsp.lines[-1].get_ydata()[0] == pytest.approx(math.log(2))
+    assert list(lr.lines[0].get_ydata()) == [1e-4, 2e-4]
+    plt.close(fig)
+    with pytest.raises(ValueError, match="nsp_loss"):
+        pretraining_curves({"mlm_loss": [1.0], "lr": [1.0]}, vocab_size=10)
