@@ -261,3 +261,12 @@ def test_figures_and_widgets_of_a_chinese_notebook_are_translated(chinese):
         ax.set_title("probability")
         assert ax.get_title() == "probability"
         plt.close(fig)
+
+
+def test_edition_command_checks_chapters_named_after_the_flag(capsys):
+    from nlpcourse.cli import main
+
+    assert main(["edition", "zh", "--check", "05_attention"]) == 0
+    assert "every cell is translated and current" in capsys.readouterr().out
+    assert main(["edition", "fr", "--check"]) == 2
+    assert "unknown language 'fr'" in capsys.readouterr().err
