@@ -269,3 +269,44 @@ def test_edition_command_checks_chapters_named_after_the_flag(capsys):
     assert "every cell is translated and current" in capsys.readouterr().out
     assert main(["edition", "fr", "--check"]) == 2
     assert "unknown language 'fr'" in capsys.readouterr().err
+
+
+# --- one gradebook for both editions ---------------------------------------------------------------
+
+@pytest.mark.slow
+def test_nlpcourse_grade_grades_both_editions_with_one_gradebook(tmp_path):
+    """A class that mixes editions: the English and the Chinese solution get full marks from the same
+    gradebook, a blank Chinese notebook gets 0 with Chinese feedback, a blank English one English."""
+    import json
+    import subprocess
+    import sys
+
+    from grading_helpers import make_course, nbgrader_env, with_solutions
+
+    chapter = "00_welcome"
+    root, env = tmp_path / "course", nbgrader_env(tmp_path / "config")
+    make_course(chapter, root, env=env)
+    release = nbformat.read(root / "notebooks" / chapter / f"{chapter}.ipynb", as_version=4)
+    solutions = nbformat.read(root / "solutions" / chapter / f"{chapter}.ipynb", as_version=4)
+    chinese = editions.translate(release, chapter)
+    students = {"en_solution": with_solutions(release, solutions), "en_blank": release,
+                "zh_solution": with_solutions(chinese, solutions), "zh_blank": chinese}
+    for student, nb in students.items():
+        (tmp_path / "in" / student).mkdir(parents=True)
+        nbformat.write(nb, tmp_path / "in" / student / f"{chapter}.ipynb")
+    command = [str(Path(sys.executable).parent / "nlpcourse"), "grade", chapter, str(tmp_path / "in"),
+               "--course", str(root), "--quiet"]
+    result = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, timeout=1200,
+                            check=False)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
+    report = json.loads((root / "grades" / f"{chapter}.json").read_text())
+    grades = {r["student"]: r for r in report["students"]}
+    top = grades["en_solution"]["score"]
+    assert top > 0 and grades["zh_solution"]["score"] == top
+    assert grades["en_blank"]["score"] == grades["zh_blank"]["score"] == 0
+    feedback = {s: (root / "feedback" / s / chapter / f"{chapter}.html").read_text(encoding="utf-8")
+                for s in students}
+    assert "尚未作答" in feedback["zh_blank"] and "not answered yet" not in feedback["zh_blank"]
+    assert "not answered yet" in feedback["en_blank"] and "尚未作答" not in feedback["en_blank"]
+    title = editions.load(chapter)["cells"]["md-001"]["zh"].splitlines()[0].lstrip("# ")
+    assert title in feedback["zh_solution"] and title not in feedback["en_solution"]
