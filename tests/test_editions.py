@@ -48,7 +48,7 @@ def test_translations_keep_markdown_structure(chapter):
         assert [m.groups() for m in heading.finditer(en)] == [m.groups() for m in heading.finditer(zh)], (
             f"{chapter} {cell_id}: headings differ")
         display = re.compile(r"\$\$.+?\$\$", re.S)
-        assert len(display.findall(en)) == len(display.findall(zh)), f"{chapter} {cell_id}: $$ formulas differ"
+        assert len(display.findall(en)) == len(display.findall(zh)), f"{chapter} {cell_id}: formulas differ"
         assert CJK.search(zh), f"{chapter} {cell_id}: no Chinese in the translation"
 
 
@@ -235,7 +235,8 @@ def test_a_chinese_font_draws_real_glyphs_not_boxes():
     assert (a != b).sum() > 20 and (a < 128).sum() > 20
     path = font_manager.findfont(font_manager.FontProperties(family=font), fallback_to_default=False)
     ft = FT2Font(path)
-    characters = {ch for chapter in CHAPTERS for term in editions.load(chapter)["glossary"] for ch in term["zh"]}
+    characters = {ch for chapter in CHAPTERS for term in editions.load(chapter)["glossary"]
+                  for ch in term["zh"]}
     missing = [ch for ch in characters if CJK.match(ch) and ft.get_char_index(ord(ch)) == 0]
     assert not missing
 
