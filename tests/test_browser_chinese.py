@@ -162,7 +162,7 @@ def _wait_for_idle_any(page) -> None:
     """The kernel is connected and idle: the status bar reads "Python 3 (ipykernel) | 空闲" (Idle in
     Chinese) and the toolbar's indicator agrees (alone it reads idle before the kernel connects)."""
     page.wait_for_function(
-        """() => {
+        r"""() => {
             const texts = [...document.querySelectorAll("#jp-main-statusbar .jp-StatusBar-TextItem")]
                 .map(n => n.textContent.trim());
             const dot = document.querySelector(".jp-NotebookPanel:not(.lm-mod-hidden) "
