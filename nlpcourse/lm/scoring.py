@@ -68,8 +68,30 @@ class BackoffTables:
         return score_stream(tokens, offset, top, self.order, self.vocab_size, self.ints, self.floats)
 
     def sentence(self, ids: np.ndarray, pad: int, top: int) -> float:
-        """log P of one padded sentence (``<bos>^pad w_1 .. w_m <eos>`` as int64 ids), ``<eos>`` included."""
-        return score_sentence(ids, pad, top, self.order, self.vocab_size, self.ints, self.floats)
+        """log P of one padded sentence (``<bos>^pad w_1 .. w_m <eos>`` as int64 ids), ``<eos>`` included.
+
+        Called once per sentence, so the call itself is what costs: numba's dispatcher checks the type
+        of all seven arguments on every call (as long as scoring a short sentence), so after the first
+        call this goes straight to the compiled function for ``(int64 array, int, int, ...)``.
+        """
+        if _SENTENCE[0] is None or ids.dtype != np.int64 or not ids.flags.c_contiguous:
+            value = score_sentence(ids, pad, top, self.order, self.vocab_size, self.ints, self.floats)
+            if ids.dtype == np.int64 and ids.flags.c_contiguous and _SENTENCE[0] is None:
+                _SENTENCE[0] = _compiled(score_sentence, (ids, pad, top, self.order, self.vocab_size,
+                                                          self.ints, self.floats))
+            return value
+        return _SENTENCE[0](ids, pad, top, self.order, self.vocab_size, self.ints, self.floats)
+
+
+#: score_sentence compiled for (C-contiguous int64 ids, ints, ..., the tables), once found.
+_SENTENCE: list = [None]
+
+
+def _compiled(dispatcher, args: tuple):  # noqa: ANN001, ANN202 - numba's objects
+    """The compiled function ``dispatcher`` chose for ``args`` (no type dispatch when called)."""
+    from numba import typeof
+
+    return dispatcher.overloads[tuple(typeof(a) for a in args)].entry_point
 
 
 @njit(cache=True, nogil=True)
@@ -86,43 +108,64 @@ def _find(keys: np.ndarray, lo: int, hi: int, key: int) -> int:
 
 
 @njit(cache=True, nogil=True)
+def _step(word: int, depth: int, top: int, previous: np.ndarray, current: np.ndarray, starts: np.ndarray,
+          keys: np.ndarray, children: np.ndarray, logp: np.ndarray, backoff: np.ndarray,
+          vocab_size: int) -> float:
+    """log P(word | up to ``min(depth, top - 1)`` words before it): the back-off walk of one token.
+
+    previous[k]: the row (within order k) of the k-gram that ends just before ``word``, -1 if unseen;
+    current[k] receives the row of the k-gram that ends with ``word``.
+    """
+    current[1] = word
+    result = logp[word]
+    for k in range(2, top + 1):
+        context = previous[k - 1] if depth >= k - 1 else -1
+        row = -1
+        if context >= 0:  # search among the words seen after the context only
+            here = starts[k - 2] + k - 2 + context
+            at = _find(keys, starts[k - 1] + children[here], starts[k - 1] + children[here + 1],
+                       context * vocab_size + word)
+            row = at - starts[k - 1] if at >= 0 else -1
+        current[k] = row
+        if row >= 0 and logp[starts[k - 1] + row] > -np.inf:
+            result = logp[starts[k - 1] + row]
+        elif context >= 0:
+            result += backoff[starts[k - 2] + context]
+    return result
+
+
+@njit(cache=True, nogil=True)
 def score_stream(tokens: np.ndarray, offset: np.ndarray, top: int, order: int, vocab_size: int,
                  ints: np.ndarray, floats: np.ndarray) -> np.ndarray:
     """log P of every token given the ``top - 1`` tokens before it (fewer where ``offset`` says the
     sentence starts closer). tokens, offset: int64 (length,); returns float64 (length,)."""
-    starts = ints[:order + 1]
-    rows = starts[order]
-    keys = ints[order + 1: order + 1 + rows]
-    children = ints[order + 1 + rows:]
+    rows = ints[order]
+    starts, keys, children = ints[:order + 1], ints[order + 1: order + 1 + rows], ints[order + 1 + rows:]
     logp, backoff = floats[:rows], floats[rows:]
     out = np.empty(len(tokens))
-    previous = np.full(top + 1, -1, dtype=np.int64)  # previous[k]: row of the k-gram ending before
+    previous = np.full(top + 1, -1, dtype=np.int64)
     current = np.full(top + 1, -1, dtype=np.int64)
     for i in range(len(tokens)):
-        word = tokens[i]
-        current[1] = word
-        result = logp[word]
-        for k in range(2, top + 1):
-            context = previous[k - 1] if offset[i] >= k - 1 else -1
-            row = -1
-            if context >= 0:  # search among the words seen after the context only
-                here = starts[k - 2] + k - 2 + context
-                at = _find(keys, starts[k - 1] + children[here], starts[k - 1] + children[here + 1],
-                           context * vocab_size + word)
-                row = at - starts[k - 1] if at >= 0 else -1
-            current[k] = row
-            if row >= 0 and logp[starts[k - 1] + row] > -np.inf:
-                result = logp[starts[k - 1] + row]
-            elif context >= 0:
-                result += backoff[starts[k - 2] + context]
-        out[i] = result
-        previous[:] = current
+        out[i] = _step(tokens[i], offset[i], top, previous, current, starts, keys, children, logp, backoff,
+                       vocab_size)
+        previous, current = current, previous
     return out
 
 
 @njit(cache=True, nogil=True)
 def score_sentence(ids: np.ndarray, pad: int, top: int, order: int, vocab_size: int, ints: np.ndarray,
                    floats: np.ndarray) -> float:
-    """The sum of :func:`score_stream` over the predicted tokens (position >= pad) of one sentence."""
-    scores = score_stream(ids, np.arange(len(ids)), top, order, vocab_size, ints, floats)
-    return scores[pad:].sum()
+    """The sum of :func:`score_stream` over the predicted tokens (position >= pad) of one sentence,
+    without building the stream: the per-call path of ``NgramLM.sentence_logprob``."""
+    rows = ints[order]
+    starts, keys, children = ints[:order + 1], ints[order + 1: order + 1 + rows], ints[order + 1 + rows:]
+    logp, backoff = floats[:rows], floats[rows:]
+    previous = np.full(top + 1, -1, dtype=np.int64)
+    current = np.full(top + 1, -1, dtype=np.int64)
+    total = 0.0
+    for i in range(len(ids)):
+        result = _step(ids[i], i, top, previous, current, starts, keys, children, logp, backoff, vocab_size)
+        if i >= pad:
+            total += result
+        previous, current = current, previous
+    return total
