@@ -81,8 +81,10 @@ lab: $(STAMP)
 instructor: $(STAMP)
 	JUPYTER_CONFIG_DIR=$(CURDIR)/.jupyter/instructor jupyter lab --ServerApp.root_dir=$(or $(LAB_ROOT),.) $(ALLOW_ROOT) $(LAB_ARGS)
 
+# Two workers (pytest-xdist): notebook tests spread one by one, every other file stays on one worker
+# (tests/conftest.py); the slowest tests are listed at the end.
 test: system-packages $(STAMP)
-	python -m pytest -ra
+	python -m pytest -ra -n 2 --dist loadgroup --durations=25
 
 test-fast: $(STAMP)
 	python -m pytest -ra -m "not slow and not browser"

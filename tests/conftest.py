@@ -40,3 +40,18 @@ def _seed_and_one_thread() -> Iterator[None]:
     torch.manual_seed(0)
     yield
     torch.set_num_threads(threads)
+
+
+#: Test files whose tests are independent of each other (each runs its own notebook or kernel in its
+#: own temporary folder): under pytest-xdist their tests spread over the workers one by one. Every
+#: other file's tests stay together on one worker, so that its module-scoped fixtures (a graded class,
+#: a JupyterLab or JupyterHub server, a course copy) are built once.
+SPREAD = {"test_notebooks"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """`make test` runs `pytest -n 2 --dist loadgroup`: group each file's tests but those of SPREAD."""
+    for item in items:
+        module = item.module.__name__ if item.module is not None else item.nodeid.split("::")[0]
+        if module.rsplit(".", 1)[-1] not in SPREAD:
+            item.add_marker(pytest.mark.xdist_group(module))
