@@ -154,6 +154,78 @@ WRONG: dict[str, list[str]] = {
         "    best = most_frequent_pair(word_freqs)\n"
         "    return best, merge_pair(word_freqs, best)",
     ],
+    "max_match": [
+        # minimum matching: the shortest dictionary word (南京 | 市长 | 江 | 大桥)
+        "def max_match(text, dictionary):\n"
+        "    words, i = [], 0\n"
+        "    while i < len(text):\n"
+        "        size = next((n for n in range(2, len(text) - i + 1) if text[i:i + n] in dictionary), 1)\n"
+        "        words.append(text[i:i + size])\n        i += size\n"
+        "    return words",
+        # words of at most two characters
+        "def max_match(text, dictionary):\n"
+        "    words, i = [], 0\n"
+        "    while i < len(text):\n"
+        "        size = 2 if text[i:i + 2] in dictionary else 1\n"
+        "        words.append(text[i:i + size])\n        i += size\n"
+        "    return words",
+        # drops the characters that start no dictionary word
+        "def max_match(text, dictionary):\n"
+        "    longest = max(map(len, dictionary), default=1)\n"
+        "    words, i = [], 0\n"
+        "    while i < len(text):\n"
+        "        size = next((n for n in range(longest, 0, -1) if text[i:i + n] in dictionary), 0)\n"
+        "        if size:\n            words.append(text[i:i + size])\n"
+        "        i += max(size, 1)\n"
+        "    return words",
+        # backward maximum matching (from the right): 和 | 尚未
+        "def max_match(text, dictionary):\n"
+        "    longest = max(map(len, dictionary), default=1)\n"
+        "    words, j = [], len(text)\n"
+        "    while j > 0:\n"
+        "        size = next((n for n in range(min(longest, j), 1, -1)\n"
+        "                     if text[j - n:j] in dictionary), 1)\n"
+        "        words.insert(0, text[j - size:j])\n        j -= size\n"
+        "    return words",
+        # a tuple, not a list
+        "def max_match(text, dictionary):\n"
+        "    longest = max(map(len, dictionary), default=1)\n"
+        "    words, i = [], 0\n"
+        "    while i < len(text):\n"
+        "        size = next((n for n in range(min(longest, len(text) - i), 1, -1)\n"
+        "                     if text[i:i + n] in dictionary), 1)\n"
+        "        words.append(text[i:i + size])\n        i += size\n"
+        "    return tuple(words)",
+        # one string with the words separated by spaces
+        "def max_match(text, dictionary):\n"
+        "    longest = max(map(len, dictionary), default=1)\n"
+        "    words, i = [], 0\n"
+        "    while i < len(text):\n"
+        "        size = next((n for n in range(min(longest, len(text) - i), 1, -1)\n"
+        "                     if text[i:i + n] in dictionary), 1)\n"
+        "        words.append(text[i:i + size])\n        i += size\n"
+        "    return ' '.join(words)",
+        # off by one: never tries a word as long as the longest dictionary word
+        "def max_match(text, dictionary):\n"
+        "    longest = max(map(len, dictionary), default=1)\n"
+        "    words, i = [], 0\n"
+        "    while i < len(text):\n"
+        "        size = next((n for n in range(min(longest - 1, len(text) - i), 1, -1)\n"
+        "                     if text[i:i + n] in dictionary), 1)\n"
+        "        words.append(text[i:i + size])\n        i += size\n"
+        "    return words",
+        # a fixed window of four characters: longer dictionary words are never found
+        "def max_match(text, dictionary):\n"
+        "    words, i = [], 0\n"
+        "    while i < len(text):\n"
+        "        size = next((n for n in range(min(4, len(text) - i), 1, -1)\n"
+        "                     if text[i:i + n] in dictionary), 1)\n"
+        "        words.append(text[i:i + size])\n        i += size\n"
+        "    return words",
+        # calls the course's own segmenter instead of writing it
+        "def max_match(text, dictionary):\n"
+        "    return forward_max_match(text, dictionary)",
+    ],
 }
 
 # Wrong answers (indices into WRONG) that the visible checks alone must reject.
@@ -163,4 +235,5 @@ VISIBLE: dict[str, list[int]] = {
     "build_vocab": [0, 1, 2, 3, 4, 5],
     "oov_rate": [0, 1, 2, 3],
     "bpe_merge_step": [4],
+    "max_match": [0, 1, 2, 3, 4, 5, 6],
 }
