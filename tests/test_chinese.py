@@ -309,3 +309,27 @@ def test_segmentation_prf_hand_derived():
 def test_chinese_bad_input(call, error):
     with pytest.raises(error):
         call()
+
+
+# --- chapter 09: attention against the gold alignment ---------------------------------------------
+
+def test_gold_alignment_marks_each_character_of_an_aligned_word():
+    import torch
+
+    from nlpcourse.data import parallel_toy_world
+    from nlpcourse.translation.alignment import agreement, gold_alignment
+
+    for sentence in parallel_toy_world(20, seed=3):
+        gold = gold_alignment(sentence)
+        assert gold.shape == (len(sentence.zh_text) + 1, len(sentence.en) + 1)
+        assert gold[-1].sum() == 0 and gold[:, -1].sum() == 0
+        starts = [sum(len(w) for w in sentence.zh[:j]) for j in range(len(sentence.zh))]
+        expected = {(starts[j] + c, i) for i, j in sentence.alignment for c in range(len(sentence.zh[j]))}
+        assert {tuple(x) for x in gold.nonzero().tolist()} == expected
+        # attention that copies the gold alignment (rows normalised) agrees fully; uniform attention less
+        rows = gold[:-1][gold[:-1].sum(-1) > 0]
+        assert agreement(rows / rows.sum(-1, keepdim=True), rows) == pytest.approx(1.0)
+        uniform = torch.full_like(rows, 1 / rows.shape[1])
+        assert agreement(uniform, rows) == pytest.approx(float(rows.sum(-1).mean()) / rows.shape[1], abs=1e-6)
+    with pytest.raises(ValueError, match="differ in shape"):
+        agreement(torch.ones(2, 3), torch.ones(3, 2))
