@@ -90,7 +90,8 @@ test-fast: $(STAMP)
 	python -m pytest -ra -m "not slow and not browser"
 
 lint: $(STAMP)
-	ruff check nlpcourse tests benchmarks
+	ruff check nlpcourse tests benchmarks .ci/lock.py
+	ruff format --check nlpcourse tests benchmarks .ci/lock.py
 
 course: $(STAMP)
 	nlpcourse course $(CHAPTERS)

@@ -69,12 +69,16 @@ def resolve(roots: list[Requirement]) -> dict[str, tuple[str, str]]:
         try:
             dist = md.distribution(requirement.name)
         except md.PackageNotFoundError:
-            sys.exit(f"lock: {requirement.name} (needed for {requirement}) is not installed in "
-                     f"{sys.prefix}: run `make lock`, which installs pyproject.toml's dependencies first")
+            sys.exit(
+                f"lock: {requirement.name} (needed for {requirement}) is not installed in "
+                f"{sys.prefix}: run `make lock`, which installs pyproject.toml's dependencies first"
+            )
         version = dist.version.split("+")[0]  # torch 2.13.0+cpu -> 2.13.0 (matches any local build)
         if requirement.specifier and not requirement.specifier.contains(version, prereleases=True):
-            sys.exit(f"lock: installed {dist.metadata['Name']} {version} does not satisfy {requirement}: "
-                     "run `make lock`")
+            sys.exit(
+                f"lock: installed {dist.metadata['Name']} {version} does not satisfy {requirement}: "
+                "run `make lock`"
+            )
         extras = {""} | set(requirement.extras)
         if name in pins and extras <= extras_seen[name]:
             continue
@@ -141,8 +145,9 @@ def main(argv: list[str] | None = None) -> int:
         ENVIRONMENT: render_environment(pins, binder=False),
         BINDER_ENVIRONMENT: render_environment(pins, binder=True),
     }
-    stale = [path for path, text in files.items()
-             if not path.is_file() or path.read_text(encoding="utf-8") != text]
+    stale = [
+        path for path, text in files.items() if not path.is_file() or path.read_text(encoding="utf-8") != text
+    ]
     if args.check:
         for path in stale:
             print(f"out of date: {path.relative_to(ROOT)} (run `make lock`)")

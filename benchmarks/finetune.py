@@ -51,8 +51,9 @@ def ours_step(model, optimizer, batch) -> float:
 
 def theirs_step(model, optimizer, batch) -> float:
     input_ids, token_type_ids, attention_mask, labels = batch
-    loss = model(input_ids=input_ids, token_type_ids=token_type_ids, attention_mask=attention_mask,
-                 labels=labels).loss
+    loss = model(
+        input_ids=input_ids, token_type_ids=token_type_ids, attention_mask=attention_mask, labels=labels
+    ).loss
     optimizer.zero_grad(set_to_none=True)
     loss.backward()
     optimizer.step()
@@ -99,8 +100,10 @@ def main() -> None:
             times["transformers"].append(t_theirs)
             tokens.append(int(batch[2].sum()))
     padded = statistics.mean(int(batches(s)[0].shape[1]) for s in range(warmup, warmup + steps))
-    print(f"MiniLM fine-tuning step, batch {args.batch} x {padded:.1f} tokens (padded), "
-          f"{statistics.mean(tokens):.0f} real tokens; {steps} timed steps, 2 threads")
+    print(
+        f"MiniLM fine-tuning step, batch {args.batch} x {padded:.1f} tokens (padded), "
+        f"{statistics.mean(tokens):.0f} real tokens; {steps} timed steps, 2 threads"
+    )
     print(f"losses agree at every step (max |difference| {worst:.1e})")
     rate = {}
     for name, values in times.items():
@@ -110,9 +113,11 @@ def main() -> None:
 
     print("\nour step by method (same batches):")
     print(f"  {'method':16s} {'ms/step':>8s} {'trained':>12s} {'grad+AdamW MB':>14s}")
-    variants = {"full": lambda m: None, "LoRA r=8 (q, v)": lambda m: apply_lora(m, ("q_proj", "v_proj"), r=8,
-                                                                                   alpha=16),
-                "linear probe": freeze_body}
+    variants = {
+        "full": lambda m: None,
+        "LoRA r=8 (q, v)": lambda m: apply_lora(m, ("q_proj", "v_proj"), r=8, alpha=16),
+        "linear probe": freeze_body,
+    }
     models = {}
     for name, prepare in variants.items():
         model = SequenceClassifier.from_pretrained_minilm(num_labels=2, pooling="pooler", dropout=0.0, seed=0)

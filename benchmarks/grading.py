@@ -43,18 +43,26 @@ def env_for(scratch: Path) -> dict[str, str]:
     """The venv first on PATH (nbgrader runs alembic) and empty user-level Jupyter configuration."""
     env = os.environ.copy()
     env.pop("NBGRADER_EXECUTION", None)
-    env.update(PATH=f"{BIN}{os.pathsep}{env.get('PATH', '')}", MPLBACKEND="Agg",
-               JUPYTER_CONFIG_DIR=str(scratch / "jupyter"), IPYTHONDIR=str(scratch / "ipython"),
-               MPLCONFIGDIR=str(scratch / "matplotlib"), HF_HUB_OFFLINE="1", HF_DATASETS_OFFLINE="1",
-               TRANSFORMERS_OFFLINE="1", PYDEVD_DISABLE_FILE_VALIDATION="1")
+    env.update(
+        PATH=f"{BIN}{os.pathsep}{env.get('PATH', '')}",
+        MPLBACKEND="Agg",
+        JUPYTER_CONFIG_DIR=str(scratch / "jupyter"),
+        IPYTHONDIR=str(scratch / "ipython"),
+        MPLCONFIGDIR=str(scratch / "matplotlib"),
+        HF_HUB_OFFLINE="1",
+        HF_DATASETS_OFFLINE="1",
+        TRANSFORMERS_OFFLINE="1",
+        PYDEVD_DISABLE_FILE_VALIDATION="1",
+    )
     return env
 
 
 def run(command: list[str], cwd: Path, env: dict[str, str]) -> float:
     """Seconds ``command`` took; exits with its output if it failed."""
     start = time.perf_counter()
-    result = subprocess.run(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True, check=False)
+    result = subprocess.run(
+        command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False
+    )
     seconds = time.perf_counter() - start
     if result.returncode != 0:
         sys.exit(f"{' '.join(command[:3])} exited {result.returncode}:\n{result.stdout[-3000:]}")
@@ -72,8 +80,11 @@ def fabricate(chapter: str, course: Path, out: Path, count: int) -> None:
     """``count`` submissions in ``out/<student>/<chapter>/``: solution, blank, one wrong answer."""
     solution = nbformat.read(course / "solutions" / chapter / f"{chapter}.ipynb", as_version=4)
     release = nbformat.read(course / "notebooks" / chapter / f"{chapter}.ipynb", as_version=4)
-    answers = {c.metadata.nbgrader["grade_id"]: c.source for c in solution.cells
-               if c.metadata.get("nbgrader", {}).get("solution")}
+    answers = {
+        c.metadata.nbgrader["grade_id"]: c.source
+        for c in solution.cells
+        if c.metadata.get("nbgrader", {}).get("solution")
+    }
     for i in range(count):
         nb = copy.deepcopy(release)
         kind = ("solution", "blank", "one_wrong")[i % 3]
@@ -115,8 +126,15 @@ def main(argv: list[str] | None = None) -> None:
         nb_autograde = run([str(BIN / "nbgrader"), "autograde", args.chapter, "--create"], theirs, env)
         nb_rest = run([str(BIN / "nbgrader"), "generate_feedback", args.chapter], theirs, env)
         nb_rest += run([str(BIN / "nbgrader"), "export", "--to", str(tmp / "nbgrader.csv")], theirs, env)
-        command = [str(BIN / "nlpcourse"), "grade", args.chapter, str(ours / "submitted"),
-                   "--course", str(ours), "--quiet"]
+        command = [
+            str(BIN / "nlpcourse"),
+            "grade",
+            args.chapter,
+            str(ours / "submitted"),
+            "--course",
+            str(ours),
+            "--quiet",
+        ]
         if args.workers:
             command += ["--workers", str(args.workers)]
         grade = run(command, ours, env)
@@ -129,12 +147,16 @@ def main(argv: list[str] | None = None) -> None:
 
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     print(f"{count} submissions of {args.chapter}, {cores} cores; scores agree; statuses {sorted(statuses)}")
-    print(f"load average (1 min) before: {load_before:.1f}, after: {os.getloadavg()[0]:.1f} "
-          "(other work on the machine slows both graders)")
+    print(
+        f"load average (1 min) before: {load_before:.1f}, after: {os.getloadavg()[0]:.1f} "
+        "(other work on the machine slows both graders)"
+    )
     print(f"{'grader':<52} {'seconds':>8} {'s/student':>10} {'x ours':>7}")
-    rows = [("nbgrader autograde (serial, no sandbox)", nb_autograde),
-            ("nbgrader autograde + generate_feedback + export", nb_autograde + nb_rest),
-            ("nlpcourse grade (parallel, sandboxed, feedback, CSV)", grade)]
+    rows = [
+        ("nbgrader autograde (serial, no sandbox)", nb_autograde),
+        ("nbgrader autograde + generate_feedback + export", nb_autograde + nb_rest),
+        ("nlpcourse grade (parallel, sandboxed, feedback, CSV)", grade),
+    ]
     for name, seconds in rows:
         print(f"{name:<52} {seconds:>8.1f} {seconds / count:>10.2f} {seconds / grade:>7.2f}")
     print(f"ratio nbgrader autograde / nlpcourse grade: {nb_autograde / grade:.2f}x")

@@ -55,7 +55,7 @@ class VocabularyWithoutBos(Vocabulary):
 
 def ngrams_of(sentence: list[str], order: int) -> list[tuple[str, ...]]:
     padded = ["<bos>"] * (order - 1) + sentence + ["<eos>"]
-    return [tuple(padded[i - order + 1: i + 1]) for i in range(order - 1, len(padded))]
+    return [tuple(padded[i - order + 1 : i + 1]) for i in range(order - 1, len(padded))]
 
 
 def fit_nltk(cls: type, order: int, train: list[list[str]], vocabulary: Vocabulary, **kwargs: Any) -> Any:
@@ -86,15 +86,19 @@ def main(argv: list[str] | None = None) -> None:
 
     train_split, valid_split, _ = docstring_corpus().split((0.8, 0.1, 0.1), seed=0)
     train, valid = train_split.sentences[:sentences], valid_split.sentences
-    print(f"docstrings: {len(train):,} training sentences ({sum(map(len, train)):,} tokens), "
-          f"{len(valid):,} validation sentences, order {order}")
+    print(
+        f"docstrings: {len(train):,} training sentences ({sum(map(len, train)):,} tokens), "
+        f"{len(valid):,} validation sentences, order {order}"
+    )
 
     models: dict[str, tuple[Callable[[], Any], Callable[[], Any]]] = {
         "Kneser-Ney": (
-            lambda: NgramLM(order, "kneser_ney", discount=(0.0,) + (0.1,) * (order - 1),
-                            padding="nltk").fit(train),
-            lambda: fit_nltk(KneserNeyInterpolated, order, train, Vocabulary(unk_label="<unk>"),
-                             discount=0.1),
+            lambda: NgramLM(order, "kneser_ney", discount=(0.0,) + (0.1,) * (order - 1), padding="nltk").fit(
+                train
+            ),
+            lambda: fit_nltk(
+                KneserNeyInterpolated, order, train, Vocabulary(unk_label="<unk>"), discount=0.1
+            ),
         ),
         "Laplace": (
             lambda: NgramLM(order, "add_k", k=1.0, padding="nltk").fit(train),
@@ -116,8 +120,10 @@ def main(argv: list[str] | None = None) -> None:
         got = np.array([ours.prob(g[-1], g[:-1]) for g in sample])
         both = (got > 0) & (expected > 0)
         if not np.array_equal(got > 0, expected > 0) or not np.allclose(got, expected, rtol=1e-12, atol=0):
-            raise SystemExit(f"{name}: probabilities differ (max relative difference "
-                             f"{np.max(np.abs(got[both] / expected[both] - 1)):.3g})")
+            raise SystemExit(
+                f"{name}: probabilities differ (max relative difference "
+                f"{np.max(np.abs(got[both] / expected[both] - 1)):.3g})"
+            )
         max_diff = float(np.max(np.abs(np.log(got[both]) - np.log(expected[both]))))
         batch_time, logprobs = best_time(lambda m=ours: m.token_logprobs(valid), 5)
         start = time.perf_counter()
@@ -130,15 +136,21 @@ def main(argv: list[str] | None = None) -> None:
             print(f"Laplace validation perplexity: ours {ours.perplexity(valid):.6f}, nltk {ppl_theirs:.6f}")
         rows.append((name, ours_fit, theirs_fit, batch_rate, scalar_rate, theirs_rate, max_diff))
 
-    print(f"\n{'model':<11} {'fit ours':>9} {'fit nltk':>9} {'fit ratio':>9}   {'eval ours (batch)':>18} "
-          f"{'eval ours (1 by 1)':>19} {'eval nltk':>10} {'eval ratio':>11}   max |log p diff|")
+    print(
+        f"\n{'model':<11} {'fit ours':>9} {'fit nltk':>9} {'fit ratio':>9}   {'eval ours (batch)':>18} "
+        f"{'eval ours (1 by 1)':>19} {'eval nltk':>10} {'eval ratio':>11}   max |log p diff|"
+    )
     for name, ours_fit, theirs_fit, batch, scalar, theirs_rate, diff in rows:
-        print(f"{name:<11} {ours_fit * 1e3:>7.1f}ms {theirs_fit * 1e3:>7.0f}ms {theirs_fit / ours_fit:>8.1f}x"
-              f"   {batch:>12,.0f} n-gr/s {scalar:>13,.0f} n-gr/s {theirs_rate:>10,.0f} "
-              f"{batch / theirs_rate:>10,.0f}x   {diff:.1e}")
+        print(
+            f"{name:<11} {ours_fit * 1e3:>7.1f}ms {theirs_fit * 1e3:>7.0f}ms {theirs_fit / ours_fit:>8.1f}x"
+            f"   {batch:>12,.0f} n-gr/s {scalar:>13,.0f} n-gr/s {theirs_rate:>10,.0f} "
+            f"{batch / theirs_rate:>10,.0f}x   {diff:.1e}"
+        )
     one_by_one = rows[0][4] / rows[0][5]
-    print("\nfit ratio = nltk fit time / ours; eval ratio = our batch throughput / nltk's "
-          f"(one query at a time: {one_by_one:,.0f}x for Kneser-Ney)")
+    print(
+        "\nfit ratio = nltk fit time / ours; eval ratio = our batch throughput / nltk's "
+        f"(one query at a time: {one_by_one:,.0f}x for Kneser-Ney)"
+    )
     ratio = against_kenlm(train, valid, order, rounds=3 if args.quick else 9)
     print(f"ratio: {ratio:.2f} (ours vs KenLM, higher is better)")
 
@@ -154,18 +166,25 @@ def against_kenlm(train: list[list[str]], valid: list[list[str]], order: int, ro
     if not np.allclose(ours, theirs, rtol=1e-5, atol=1e-4):
         raise SystemExit(f"KenLM and ours differ: max |log10 difference| {np.abs(ours - theirs).max():.3g}")
     tokens = sum(len(s) + 1 for s in valid)
-    times: dict[str, list[float]] = {"KenLM score()": [], "ours sentence_logprob()": [],
-                                     "ours token_logprobs() (whole set)": []}
-    runs = {"KenLM score()": lambda: [model.score(t) for t in texts],
-            "ours sentence_logprob()": lambda: [lm.sentence_logprob(s) for s in valid],
-            "ours token_logprobs() (whole set)": lambda: lm.token_logprobs(valid)}
+    times: dict[str, list[float]] = {
+        "KenLM score()": [],
+        "ours sentence_logprob()": [],
+        "ours token_logprobs() (whole set)": [],
+    }
+    runs = {
+        "KenLM score()": lambda: [model.score(t) for t in texts],
+        "ours sentence_logprob()": lambda: [lm.sentence_logprob(s) for s in valid],
+        "ours token_logprobs() (whole set)": lambda: lm.token_logprobs(valid),
+    }
     for _ in range(rounds):  # alternate, so that a busy moment slows all of them alike
         for name, run in runs.items():
             start = time.perf_counter()
             run()
             times[name].append(time.perf_counter() - start)
-    print(f"\nKenLM, {order}-gram Kneser-Ney, {len(valid):,} validation sentences ({tokens:,} tokens), "
-          f"max |log10 difference| {np.abs(ours - theirs).max():.1e}, medians of {rounds} rounds:")
+    print(
+        f"\nKenLM, {order}-gram Kneser-Ney, {len(valid):,} validation sentences ({tokens:,} tokens), "
+        f"max |log10 difference| {np.abs(ours - theirs).max():.1e}, medians of {rounds} rounds:"
+    )
     rates = {name: tokens / statistics.median(t) for name, t in times.items()}
     for name, rate in rates.items():
         print(f"  {name:<34} {rate:>12,.0f} tokens/s")

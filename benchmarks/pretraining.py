@@ -56,13 +56,14 @@ def make_batches(vocab_size: int, batch: int, seq: int, count: int, seed: int = 
         rows = []
         for start, label in zip(starts, labels, strict=True):
             b_start = start + len_a if label == 0 else rng.integers(len(stream) - seq)
-            a, b = stream[start:start + len_a], stream[b_start:b_start + len_b]
+            a, b = stream[start : start + len_a], stream[b_start : b_start + len_b]
             rows.append([cls_id, *a, sep_id, *b, sep_id])
         input_ids = torch.tensor(rows)
         token_type_ids = torch.zeros_like(input_ids)
-        token_type_ids[:, len_a + 2:] = 1
-        inputs, mlm_labels = mask_tokens(input_ids, mask_id, tokenizer.get_vocab_size(), specials,
-                                         generator=generator)
+        token_type_ids[:, len_a + 2 :] = 1
+        inputs, mlm_labels = mask_tokens(
+            input_ids, mask_id, tokenizer.get_vocab_size(), specials, generator=generator
+        )
         batches.append((inputs, token_type_ids, torch.ones_like(input_ids), mlm_labels, torch.tensor(labels)))
     return batches, tokenizer.get_vocab_size()
 
@@ -87,10 +88,16 @@ def main(argv: list[str] | None = None) -> None:
         batch, seq, warmup, steps = 32, 128, 3, 30
     steps = args.steps or steps
     batches, vocab = make_batches(vocab, batch, seq, warmup + steps)
-    config = BertConfig(vocab_size=vocab, hidden_size=hidden, num_hidden_layers=layers,
-                        num_attention_heads=heads, intermediate_size=intermediate,
-                        max_position_embeddings=seq, hidden_dropout_prob=0.0,
-                        attention_probs_dropout_prob=0.0)
+    config = BertConfig(
+        vocab_size=vocab,
+        hidden_size=hidden,
+        num_hidden_layers=layers,
+        num_attention_heads=heads,
+        intermediate_size=intermediate,
+        max_position_embeddings=seq,
+        hidden_dropout_prob=0.0,
+        attention_probs_dropout_prob=0.0,
+    )
     ours = BertForPreTraining(config)
     models = {"ours": ours}
     for implementation in ("eager", "sdpa"):
@@ -106,8 +113,13 @@ def main(argv: list[str] | None = None) -> None:
         if name == "ours":
             _, loss = model(input_ids, token_type_ids, attention_mask, labels, next_sentence_label)
         else:
-            loss = model(input_ids=input_ids, token_type_ids=token_type_ids, attention_mask=attention_mask,
-                         labels=labels, next_sentence_label=next_sentence_label).loss
+            loss = model(
+                input_ids=input_ids,
+                token_type_ids=token_type_ids,
+                attention_mask=attention_mask,
+                labels=labels,
+                next_sentence_label=next_sentence_label,
+            ).loss
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
@@ -124,14 +136,20 @@ def main(argv: list[str] | None = None) -> None:
 
     tokens = batch * seq
     median = {name: statistics.median(t) for name, t in times.items()}
-    print(f"BERT pretraining steps (MLM + NSP, AdamW), torch {torch.__version__}, "
-          f"{torch.get_num_threads()} threads")
-    print(f"hidden {hidden}, {layers} layers, {heads} heads, intermediate {intermediate}, "
-          f"vocabulary {vocab}, batch {batch} x {seq} tokens; median of {steps} steps after {warmup} warm-up")
+    print(
+        f"BERT pretraining steps (MLM + NSP, AdamW), torch {torch.__version__}, "
+        f"{torch.get_num_threads()} threads"
+    )
+    print(
+        f"hidden {hidden}, {layers} layers, {heads} heads, intermediate {intermediate}, "
+        f"vocabulary {vocab}, batch {batch} x {seq} tokens; median of {steps} steps after {warmup} warm-up"
+    )
     print(f"{'model':<22}{'ms/step':>10}{'tokens/s':>11}{'first loss':>12}{'last loss':>11}")
     for name in models:
-        print(f"{name:<22}{median[name] * 1000:>10.1f}{tokens / median[name]:>11,.0f}"
-              f"{losses[name][0]:>12.4f}{losses[name][-1]:>11.4f}")
+        print(
+            f"{name:<22}{median[name] * 1000:>10.1f}{tokens / median[name]:>11,.0f}"
+            f"{losses[name][0]:>12.4f}{losses[name][-1]:>11.4f}"
+        )
     gap = max(abs(a - b) for name in models for a, b in zip(losses[name], losses["ours"], strict=True))
     print(f"largest loss difference from ours over all {len(batches)} steps: {gap:.1e}")
     for name in ("transformers eager", "transformers sdpa"):

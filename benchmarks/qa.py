@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> None:
     logging.set_verbosity_error()
     paragraphs, doc_ids = docstring_paragraphs()
     if args.passages:
-        paragraphs, doc_ids = paragraphs[:args.passages], doc_ids[:args.passages]
+        paragraphs, doc_ids = paragraphs[: args.passages], doc_ids[: args.passages]
     tokenizer = load_fast_tokenizer()
     encoder, hf_encoder = load_bert(), load_model()
     started = time.perf_counter()
@@ -79,8 +79,10 @@ def main(argv: list[str] | None = None) -> None:
     questions = docstring_questions(paragraphs, doc_ids, n=200, seed=0)
     for name, search in [("BM25", bm25.search), ("dense", dense.search)]:
         recall = recall_at_k(search, questions, (1, 5, 20))
-        print(f"recall@k {name:5s} ({len(questions)} questions): "
-              + "  ".join(f"R@{k} {100 * v:.1f}%" for k, v in recall.items()))
+        print(
+            f"recall@k {name:5s} ({len(questions)} questions): "
+            + "  ".join(f"R@{k} {100 * v:.1f}%" for k, v in recall.items())
+        )
 
     torch.manual_seed(0)
     model = BertForQuestionAnswering.from_pretrained(num_hidden_layers=args.layers)
@@ -97,14 +99,21 @@ def main(argv: list[str] | None = None) -> None:
         hidden = hf_encoder(**batch).last_hidden_state
         vector = F.normalize(mean_pooling(hidden, batch["attention_mask"]), dim=-1)
         indices = (dense.vectors @ vector[0]).topk(K).indices.tolist()
-        answers = transformers_read(question, [paragraphs[i] for i in indices], hf_model, tokenizer,
-                                    max_length=384, doc_stride=128, max_answer_len=30)
+        answers = transformers_read(
+            question,
+            [paragraphs[i] for i in indices],
+            hf_model,
+            tokenizer,
+            max_length=384,
+            doc_stride=128,
+            max_answer_len=30,
+        )
         return indices, [a.answer for a in answers]
 
     systems = {"ours": ours, "transformers": theirs}
     times: dict[str, list[float]] = {name: [] for name in systems}
     results: dict[str, list[tuple[list[int], list[str]]]] = {name: [] for name in systems}
-    timed = [q.question for q in questions[:args.questions]]
+    timed = [q.question for q in questions[: args.questions]]
     for question in timed[:3]:  # warm-up
         for system in systems.values():
             system(question)
@@ -122,8 +131,10 @@ def main(argv: list[str] | None = None) -> None:
             if len(tokenizer(question, paragraphs[index])["input_ids"]) <= 384:  # one window
                 checked += 1
                 agree += a == b
-    print(f"same top-{K} passages for {same_passages}/{len(timed)} questions; same answer in "
-          f"{agree}/{checked} single-window passages")
+    print(
+        f"same top-{K} passages for {same_passages}/{len(timed)} questions; same answer in "
+        f"{agree}/{checked} single-window passages"
+    )
     if same_passages < len(timed) or agree < checked:
         raise SystemExit("the two systems disagree: the comparison is void")
     print(f"{'system':14s} {'p50 ms':>8s} {'p95 ms':>8s}")

@@ -44,8 +44,9 @@ def main(argv: list[str] | None = None) -> None:
     beam, batch, tokens = 4, 32, 24
     repeats = args.repeats or (2 if args.quick else 7)
     data = list(translation_dataset(sizes=(batch, 1, 1), seed=0)["train"])
-    translator = build_translator(data, d_model=128, num_heads=4, d_ff=512, num_encoder_layers=2,
-                                  num_decoder_layers=2)
+    translator = build_translator(
+        data, d_model=128, num_heads=4, d_ff=512, num_encoder_layers=2, num_decoder_layers=2
+    )
     model = translator.model.eval()
     src = pad_batch([translator.source.encode(e["en"]) for e in data])
     hf = to_marian(model)
@@ -55,8 +56,9 @@ def main(argv: list[str] | None = None) -> None:
     decoders = {
         "ours, cached": lambda: beam_search(model, src, beam, tokens, use_cache=True),
         "ours, uncached": lambda: beam_search(model, src, beam, tokens, use_cache=False),
-        "transformers generate": lambda: hf.generate(input_ids=src, attention_mask=attention_mask,
-                                                     generation_config=generation),
+        "transformers generate": lambda: hf.generate(
+            input_ids=src, attention_mask=attention_mask, generation_config=generation
+        ),
     }
     outputs = {}
     times: dict[str, list[float]] = {name: [] for name in decoders}
@@ -72,7 +74,7 @@ def main(argv: list[str] | None = None) -> None:
     eos = model.config.eos_id
 
     def until_eos(ids: torch.Tensor) -> list[list[int]]:
-        return [row[:row.index(eos) + 1] if eos in row else row for row in ids.tolist()]
+        return [row[: row.index(eos) + 1] if eos in row else row for row in ids.tolist()]
 
     reference = until_eos(outputs["ours, cached"])
     for name, out in outputs.items():
@@ -81,15 +83,21 @@ def main(argv: list[str] | None = None) -> None:
     steps = max(len(r) for r in reference) - 1
     if steps != tokens:
         raise SystemExit(f"decoding stopped after {steps} tokens instead of {tokens}: not this workload")
-    print(f"beam {beam}, batch {batch}, {steps} output tokens, {repeats} runs each, 2 threads; "
-          "all three produce the same outputs")
+    print(
+        f"beam {beam}, batch {batch}, {steps} output tokens, {repeats} runs each, 2 threads; "
+        "all three produce the same outputs"
+    )
     median = {name: statistics.median(t) for name, t in times.items()}
     for name, seconds in median.items():
         print(f"{name:24s} {1000 * seconds:8.1f} ms (median)")
-    print(f"ratio: {median['ours, uncached'] / median['ours, cached']:.2f} "
-          "(ours cached vs ours uncached, higher is better)")
-    print(f"ratio: {median['transformers generate'] / median['ours, cached']:.2f} "
-          "(ours vs transformers generate, higher is better)")
+    print(
+        f"ratio: {median['ours, uncached'] / median['ours, cached']:.2f} "
+        "(ours cached vs ours uncached, higher is better)"
+    )
+    print(
+        f"ratio: {median['transformers generate'] / median['ours, cached']:.2f} "
+        "(ours vs transformers generate, higher is better)"
+    )
 
 
 if __name__ == "__main__":

@@ -47,8 +47,9 @@ from nlpcourse.embeddings import (
 )
 from nlpcourse.embeddings.fast import train_compiled
 
-SETTINGS = dict(dim=100, window=5, negative=5, min_count=5, epochs=5, sample=1e-3, alpha=0.025,
-                min_alpha=1e-4, workers=2)
+SETTINGS = dict(
+    dim=100, window=5, negative=5, min_count=5, epochs=5, sample=1e-3, alpha=0.025, min_alpha=1e-4, workers=2
+)
 
 
 def ours(sentences: list[list[str]], seed: int = 0, epochs: int | None = None) -> WordVectors:
@@ -59,10 +60,21 @@ def ours(sentences: list[list[str]], seed: int = 0, epochs: int | None = None) -
 def gensim_model(sentences: list[list[str]], seed: int = 0, epochs: int | None = None, train: bool = True):
     from gensim.models import Word2Vec
 
-    return Word2Vec(sentences if train else None, vector_size=SETTINGS["dim"], window=SETTINGS["window"],
-                    negative=SETTINGS["negative"], min_count=SETTINGS["min_count"], sg=1, hs=0,
-                    epochs=epochs or SETTINGS["epochs"], sample=SETTINGS["sample"], alpha=SETTINGS["alpha"],
-                    min_alpha=SETTINGS["min_alpha"], workers=SETTINGS["workers"], seed=seed)
+    return Word2Vec(
+        sentences if train else None,
+        vector_size=SETTINGS["dim"],
+        window=SETTINGS["window"],
+        negative=SETTINGS["negative"],
+        min_count=SETTINGS["min_count"],
+        sg=1,
+        hs=0,
+        epochs=epochs or SETTINGS["epochs"],
+        sample=SETTINGS["sample"],
+        alpha=SETTINGS["alpha"],
+        min_alpha=SETTINGS["min_alpha"],
+        workers=SETTINGS["workers"],
+        seed=seed,
+    )
 
 
 def gensim_vectors(sentences: list[list[str]], seed: int = 0, epochs: int | None = None) -> WordVectors:
@@ -115,25 +127,34 @@ def main(argv: list[str] | None = None) -> None:
     tokens = sum(len(s) for s in sentences) * epochs
     quick = " (quick: first 2,000 paragraphs, 1 epoch)" if args.quick else ""
     print(f"corpus: {corpus.describe()}{quick}")
-    print("settings: skip-gram, " + ", ".join(f"{k} {v}" for k, v in SETTINGS.items() if k != "epochs")
-          + f", epochs {epochs}; torch threads {torch.get_num_threads()}")
+    print(
+        "settings: skip-gram, "
+        + ", ".join(f"{k} {v}" for k, v in SETTINGS.items() if k != "epochs")
+        + f", epochs {epochs}; torch threads {torch.get_num_threads()}"
+    )
 
     start = time.perf_counter()
     ours(sentences[:200], epochs=1)  # builds (or loads from numba's cache) the compiled trainer
     print(f"warm-up (numba compile or cache load, not timed): {time.perf_counter() - start:.2f} s")
     gensim_model(sentences[:200], epochs=1)
 
-    print(f"\nspeed (median of {args.repeats}; tokens = raw corpus tokens x epochs = {tokens:,}); "
-          "CPU s: all threads, what a busy machine distorts least")
-    print(f"{'':<14} {'ours tok/s':>12} {'gensim tok/s':>13} {'ratio':>6}   {'ours s':>7} {'gensim s':>8}"
-          f"   {'ours CPU s':>10} {'gensim CPU s':>12}")
+    print(
+        f"\nspeed (median of {args.repeats}; tokens = raw corpus tokens x epochs = {tokens:,}); "
+        "CPU s: all threads, what a busy machine distorts least"
+    )
+    print(
+        f"{'':<14} {'ours tok/s':>12} {'gensim tok/s':>13} {'ratio':>6}   {'ours s':>7} {'gensim s':>8}"
+        f"   {'ours CPU s':>10} {'gensim CPU s':>12}"
+    )
     ratios: dict[str, float] = {}
     for name, measure in [("end to end", time_end_to_end), ("training only", time_training_only)]:
         runs = [measure(sentences, epochs) for _ in range(args.repeats)]
         ours_s, gensim_s = (statistics.median(r[k].wall for r in runs) for k in (0, 1))
         ours_cpu, gensim_cpu = (statistics.median(r[k].cpu for r in runs) for k in (0, 1))
-        print(f"{name:<14} {tokens / ours_s:>12,.0f} {tokens / gensim_s:>13,.0f} {gensim_s / ours_s:>5.2f}x"
-              f"   {ours_s:>7.2f} {gensim_s:>8.2f}   {ours_cpu:>10.2f} {gensim_cpu:>12.2f}")
+        print(
+            f"{name:<14} {tokens / ours_s:>12,.0f} {tokens / gensim_s:>13,.0f} {gensim_s / ours_s:>5.2f}x"
+            f"   {ours_s:>7.2f} {gensim_s:>8.2f}   {ours_cpu:>10.2f} {gensim_cpu:>12.2f}"
+        )
         ratios[name] = gensim_s / ours_s
 
     toy = toy_world_corpus(5000 if args.quick else 20_000, seed=0).sentences
@@ -147,9 +168,12 @@ def main(argv: list[str] | None = None) -> None:
         print(f"{name:<8} {add:>8.1%} {mul:>8.1%} {rho:>9.3f}")
 
     counts = corpus.counts()
-    vectors = {"ours": ours(sentences, epochs=epochs), "gensim": gensim_vectors(sentences, epochs=epochs),
-               "ours, seed 1": ours(sentences, seed=1, epochs=epochs),
-               "gensim, seed 1": gensim_vectors(sentences, seed=1, epochs=epochs)}
+    vectors = {
+        "ours": ours(sentences, epochs=epochs),
+        "gensim": gensim_vectors(sentences, epochs=epochs),
+        "ours, seed 1": ours(sentences, seed=1, epochs=epochs),
+        "gensim, seed 1": gensim_vectors(sentences, seed=1, epochs=epochs),
+    }
     frequent = [w for w, _ in counts.most_common(250)[50:]]  # skip the 50 most frequent (the, of, ...)
     print("\nneighbour overlap @10 on the docstrings (words ranked 51-250 by frequency)")
     for a, b in [("ours", "gensim"), ("gensim", "gensim, seed 1"), ("ours", "ours, seed 1")]:

@@ -32,8 +32,16 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import torch
 
-__all__ = ["association", "weat_statistic", "weat_effect_size", "weat_p_value", "biased_sentences",
-           "counterfactual_gap", "PLACES_A", "PLACES_B"]
+__all__ = [
+    "association",
+    "weat_statistic",
+    "weat_effect_size",
+    "weat_p_value",
+    "biased_sentences",
+    "counterfactual_gap",
+    "PLACES_A",
+    "PLACES_B",
+]
 
 Vectors = np.ndarray | torch.Tensor | Sequence[Sequence[float]]
 
@@ -83,8 +91,9 @@ def weat_effect_size(X: Vectors, Y: Vectors, A: Vectors, B: Vectors) -> float:
     return float((sx.mean() - sy.mean()) / std)
 
 
-def weat_p_value(X: Vectors, Y: Vectors, A: Vectors, B: Vectors, permutations: int | None = None,
-                 seed: int = 0) -> float:
+def weat_p_value(
+    X: Vectors, Y: Vectors, A: Vectors, B: Vectors, permutations: int | None = None, seed: int = 0
+) -> float:
     """One-sided p-value: the share of equal-size partitions of X u Y with a statistic > the observed.
 
     ``permutations=None`` enumerates all C(n, |X|) partitions (refused above 10 million: pass a number
@@ -118,10 +127,17 @@ PLACES_A = ("office", "factory", "airport")
 PLACES_B = ("house", "garden", "school")
 
 
-def biased_sentences(targets_x: Sequence[str], targets_y: Sequence[str], attributes_a: Sequence[str],
-                     attributes_b: Sequence[str], bias: float, n: int = 2000, seed: int = 0,
-                     places_a: Sequence[str] = PLACES_A,
-                     places_b: Sequence[str] = PLACES_B) -> list[list[str]]:
+def biased_sentences(
+    targets_x: Sequence[str],
+    targets_y: Sequence[str],
+    attributes_a: Sequence[str],
+    attributes_b: Sequence[str],
+    bias: float,
+    n: int = 2000,
+    seed: int = 0,
+    places_a: Sequence[str] = PLACES_A,
+    places_b: Sequence[str] = PLACES_B,
+) -> list[list[str]]:
     """``n`` sentences "the <word> went to the <place>", tokenized, with an association of known strength.
 
     Half the sentences send an attribute word to its own places (A words to ``places_a``, B words to
@@ -149,8 +165,13 @@ def biased_sentences(targets_x: Sequence[str], targets_y: Sequence[str], attribu
     return sentences
 
 
-def counterfactual_gap(predict_proba: Callable[[list[str]], torch.Tensor], templates: Sequence[str],
-                       words_x: Sequence[str], words_y: Sequence[str], label: int = 1) -> dict[str, float]:
+def counterfactual_gap(
+    predict_proba: Callable[[list[str]], torch.Tensor],
+    templates: Sequence[str],
+    words_x: Sequence[str],
+    words_y: Sequence[str],
+    label: int = 1,
+) -> dict[str, float]:
     """How a classifier's output moves when only a group word changes (counterfactual templates).
 
     Every template holds ``{}``, filled with each word of ``words_x`` and of ``words_y``;
@@ -166,5 +187,9 @@ def counterfactual_gap(predict_proba: Callable[[list[str]], torch.Tensor], templ
     py = predict_proba([t.format(w) for t in templates for w in words_y])[:, label]
     px = px.reshape(len(templates), len(words_x)).mean(1)
     py = py.reshape(len(templates), len(words_y)).mean(1)
-    return {"p_x": float(px.mean()), "p_y": float(py.mean()), "gap": float((px - py).mean()),
-            "flipped": float(((px > 0.5) != (py > 0.5)).double().mean())}
+    return {
+        "p_x": float(px.mean()),
+        "p_y": float(py.mean()),
+        "gap": float((px - py).mean()),
+        "flipped": float(((px > 0.5) != (py > 0.5)).double().mean()),
+    }

@@ -88,18 +88,30 @@ def _encode(value: Any, depth: int = 0) -> dict[str, Any]:
     if kind in (torch.Tensor, torch.nn.Parameter):
         tensor = torch.Tensor.detach(value)
         if tensor.numel() > _MAX_ITEMS:
-            return {"t": "opaque", "type": "tensor",
-                    "repr": f"a tensor of {tensor.numel()} elements (too large)"}
+            return {
+                "t": "opaque",
+                "type": "tensor",
+                "repr": f"a tensor of {tensor.numel()} elements (too large)",
+            }
         dtype = str(tensor.dtype)
         if tensor.dtype == torch.bfloat16:
             tensor = tensor.float()
         array = tensor.cpu().contiguous().numpy()
-        return {"t": "tensor", "dtype": dtype, "np": array.dtype.str, "shape": list(array.shape),
-                "v": base64.b64encode(array.tobytes()).decode()}
+        return {
+            "t": "tensor",
+            "dtype": dtype,
+            "np": array.dtype.str,
+            "shape": list(array.shape),
+            "v": base64.b64encode(array.tobytes()).decode(),
+        }
     if kind is np.ndarray and value.dtype.kind in "biufc" and value.size <= _MAX_ITEMS:
         array = np.ascontiguousarray(value)
-        return {"t": "ndarray", "np": array.dtype.str, "shape": list(array.shape),
-                "v": base64.b64encode(array.tobytes()).decode()}
+        return {
+            "t": "ndarray",
+            "np": array.dtype.str,
+            "shape": list(array.shape),
+            "v": base64.b64encode(array.tobytes()).decode(),
+        }
     if isinstance(value, np.generic) and kind.__module__ == "numpy" and value.dtype.kind in "biuf":
         return {"t": "npscalar", "np": value.dtype.str, "v": repr(value.item())}
     if kind in (list, tuple) and depth < 50 and len(value) <= _MAX_ITEMS:
@@ -147,8 +159,9 @@ def decode(data: dict[str, Any]) -> Any:
         dtype = getattr(torch, str(data["dtype"]).removeprefix("torch."), None)
         return tensor.to(dtype) if isinstance(dtype, torch.dtype) else tensor
     if kind == "npscalar":
-        return np.dtype(str(data["np"])).type(float(str(data["v"])) if "f" in str(data["np"])
-                                              else int(str(data["v"])))
+        return np.dtype(str(data["np"])).type(
+            float(str(data["v"])) if "f" in str(data["np"]) else int(str(data["v"]))
+        )
     if kind == "list":
         return [decode(item) for item in data["v"]]
     if kind == "tuple":
@@ -200,27 +213,56 @@ def check_tensor(
     element outside ``atol + rtol * |expected|`` with both values.
     """
     if _RECORDING:
-        _record("tensor", name, _encode(got), ... if expected is ... else _encode(expected),
-                atol=float(atol), rtol=float(rtol), check_dtype=bool(check_dtype))
+        _record(
+            "tensor",
+            name,
+            _encode(got),
+            ... if expected is ... else _encode(expected),
+            atol=float(atol),
+            rtol=float(rtol),
+            check_dtype=bool(check_dtype),
+        )
         if _hidden(expected):
             return
     if not isinstance(got, torch.Tensor):
-        _fail(name, tr("expected a torch.Tensor of shape {shape}, got {got}",
-                       shape=tuple(expected.shape), got=_describe(got)), hint)
+        _fail(
+            name,
+            tr(
+                "expected a torch.Tensor of shape {shape}, got {got}",
+                shape=tuple(expected.shape),
+                got=_describe(got),
+            ),
+            hint,
+        )
     got = got.detach().as_subclass(torch.Tensor)
     expected = expected.detach().as_subclass(torch.Tensor)
     if tuple(got.shape) != tuple(expected.shape):
-        _fail(name, tr("expected shape {expected}, got shape {got}",
-                       expected=tuple(expected.shape), got=tuple(got.shape)), hint)
+        _fail(
+            name,
+            tr(
+                "expected shape {expected}, got shape {got}",
+                expected=tuple(expected.shape),
+                got=tuple(got.shape),
+            ),
+            hint,
+        )
     if check_dtype and got.dtype != expected.dtype:
-        _fail(name, tr("expected dtype {expected}, got dtype {got}", expected=expected.dtype,
-                       got=got.dtype), hint)
+        _fail(
+            name,
+            tr("expected dtype {expected}, got dtype {got}", expected=expected.dtype, got=got.dtype),
+            hint,
+        )
     if got.is_floating_point() or expected.is_floating_point():
         g, e = got.double(), expected.double()
         if torch.isnan(g).any() and not torch.isnan(e).any():
             index = tuple(int(i) for i in torch.nonzero(torch.isnan(g))[0])
-            _fail(name, tr("got NaN at index {index}, expected {expected:.6g}",
-                           index=index, expected=e[index].item()), hint)
+            _fail(
+                name,
+                tr(
+                    "got NaN at index {index}, expected {expected:.6g}", index=index, expected=e[index].item()
+                ),
+                hint,
+            )
         bad = ~torch.isclose(g, e, atol=atol, rtol=rtol, equal_nan=True)
     else:
         g, e = got, expected
@@ -229,12 +271,22 @@ def check_tensor(
         index = tuple(int(i) for i in torch.nonzero(bad)[0])
         diff = (g - e).abs().max().item() if g.is_floating_point() else None
         where = tr("index {index}", index=index) if index else tr("the value")
-        message = tr("values differ at {where}: expected {expected:.6g}, got {got:.6g}; "
-                     "{bad} of {total} elements differ", where=where, expected=e[index].item(),
-                     got=g[index].item(), bad=int(bad.sum()), total=bad.numel())
+        message = tr(
+            "values differ at {where}: expected {expected:.6g}, got {got:.6g}; "
+            "{bad} of {total} elements differ",
+            where=where,
+            expected=e[index].item(),
+            got=g[index].item(),
+            bad=int(bad.sum()),
+            total=bad.numel(),
+        )
         if diff is not None:
-            message += tr(" (max abs difference {diff:.3g}, tolerance {atol:g} + {rtol:g}·|expected|)",
-                          diff=diff, atol=atol, rtol=rtol)
+            message += tr(
+                " (max abs difference {diff:.3g}, tolerance {atol:g} + {rtol:g}·|expected|)",
+                diff=diff,
+                atol=atol,
+                rtol=rtol,
+            )
         _fail(name, message, hint)
 
 
@@ -249,19 +301,39 @@ def _as_number(name: str, got: Any, wanted: str, hint: str | None) -> float:
 
 
 def check_scalar(
-    name: str, got: Any, expected: float, *, atol: float = 1e-6, rtol: float = 1e-6,
+    name: str,
+    got: Any,
+    expected: float,
+    *,
+    atol: float = 1e-6,
+    rtol: float = 1e-6,
     hint: str | None = None,
 ) -> None:
     """Check a real number: a Python int/float, a NumPy scalar or a one-element tensor."""
     if _RECORDING:
-        _record("scalar", name, _encode(got), ... if expected is ... else _encode(expected),
-                atol=float(atol), rtol=float(rtol))
+        _record(
+            "scalar",
+            name,
+            _encode(got),
+            ... if expected is ... else _encode(expected),
+            atol=float(atol),
+            rtol=float(rtol),
+        )
         if _hidden(expected):
             return
     value = _as_number(name, got, tr("a number close to {expected:.6g}", expected=expected), hint)
     if math.isnan(value) or not math.isclose(value, expected, abs_tol=atol, rel_tol=rtol):
-        _fail(name, tr("expected {expected:.6g}, got {got:.6g} (tolerance {atol:g} + {rtol:g}·|expected|)",
-                       expected=expected, got=value, atol=atol, rtol=rtol), hint)
+        _fail(
+            name,
+            tr(
+                "expected {expected:.6g}, got {got:.6g} (tolerance {atol:g} + {rtol:g}·|expected|)",
+                expected=expected,
+                got=value,
+                atol=atol,
+                rtol=rtol,
+            ),
+            hint,
+        )
 
 
 def check_equal(name: str, got: Any, expected: Any, *, hint: str | None = None) -> None:
@@ -271,11 +343,28 @@ def check_equal(name: str, got: Any, expected: Any, *, hint: str | None = None) 
         if _hidden(expected):
             return
     if type(got) is not type(expected):
-        _fail(name, tr("expected {type} {expected!r}, got {got}", type=type(expected).__name__,
-                       expected=expected, got=_describe(got)), hint)
+        _fail(
+            name,
+            tr(
+                "expected {type} {expected!r}, got {got}",
+                type=type(expected).__name__,
+                expected=expected,
+                got=_describe(got),
+            ),
+            hint,
+        )
     if isinstance(expected, Sequence) and not isinstance(expected, str) and len(got) != len(expected):
-        _fail(name, tr("expected {n} items {expected!r}, got {m} items {got!r}",
-                       n=len(expected), expected=expected, m=len(got), got=got), hint)
+        _fail(
+            name,
+            tr(
+                "expected {n} items {expected!r}, got {m} items {got!r}",
+                n=len(expected),
+                expected=expected,
+                m=len(got),
+                got=got,
+            ),
+            hint,
+        )
     if isinstance(expected, dict):
         missing = [k for k in expected if k not in got]
         if missing:
@@ -306,7 +395,11 @@ def check_true(name: str, condition: bool, message: str, *, hint: str | None = N
 
 
 def check_raises(
-    name: str, fn: Callable[[], Any], exception: type[BaseException], *, hint: str | None = None,
+    name: str,
+    fn: Callable[[], Any],
+    exception: type[BaseException],
+    *,
+    hint: str | None = None,
 ) -> None:
     """Check that calling ``fn()`` raises ``exception`` (e.g. a clear ``ValueError`` on bad input)."""
     try:
@@ -316,11 +409,26 @@ def check_raises(
         return
     except Exception as error:  # noqa: BLE001 - the message reports what was raised instead
         _record_raised(name, error, exception)
-        _fail(name, tr("expected {expected}, got {error}: {message}", expected=exception.__name__,
-                       error=type(error).__name__, message=error), hint)
+        _fail(
+            name,
+            tr(
+                "expected {expected}, got {error}: {message}",
+                expected=exception.__name__,
+                error=type(error).__name__,
+                message=error,
+            ),
+            hint,
+        )
     _record_raised(name, None, exception, f"the call returned {_describe(result)}")
-    _fail(name, tr("expected {expected}, but the call returned {got}", expected=exception.__name__,
-                   got=_describe(result)), hint)
+    _fail(
+        name,
+        tr(
+            "expected {expected}, but the call returned {got}",
+            expected=exception.__name__,
+            got=_describe(result),
+        ),
+        hint,
+    )
 
 
 def _qualname(cls: type) -> str:
@@ -338,7 +446,11 @@ def _record_raised(name: str, error: BaseException | None, exception: Any, detai
 
 
 def check_at_least(
-    name: str, got: Any, minimum: float, *, hint: str | None = None,
+    name: str,
+    got: Any,
+    minimum: float,
+    *,
+    hint: str | None = None,
 ) -> None:
     """Check that a number (a measured outcome: accuracy, BLEU, ...) is at least ``minimum``."""
     if _RECORDING:
@@ -351,7 +463,11 @@ def check_at_least(
 
 
 def check_accuracy(
-    name: str, predictions: Any, labels: Sequence[int] | torch.Tensor, minimum: float, *,
+    name: str,
+    predictions: Any,
+    labels: Sequence[int] | torch.Tensor,
+    minimum: float,
+    *,
     hint: str | None = None,
 ) -> float:
     """Check that ``predictions`` (the student's class ids, one per example) agree with ``labels``
@@ -361,8 +477,12 @@ def check_accuracy(
     """
     if _RECORDING:
         hidden = _hidden(labels, minimum)
-        _record("accuracy", name, _encode(predictions),
-                ... if hidden else {"labels": _encode(labels), "minimum": _encode(minimum)})
+        _record(
+            "accuracy",
+            name,
+            _encode(predictions),
+            ... if hidden else {"labels": _encode(labels), "minimum": _encode(minimum)},
+        )
         if hidden:
             return float("nan")  # the grader computes the accuracy from the record
     expected = torch.as_tensor(labels).reshape(-1)
@@ -373,19 +493,48 @@ def check_accuracy(
     elif isinstance(predictions, list | tuple) and all(type(p) is int for p in predictions):
         got = torch.tensor(list(predictions), dtype=torch.long)
     else:
-        _fail(name, tr("expected {n} predicted class ids (a 1-D integer tensor or a list of ints), got {got}",
-                       n=len(expected), got=_describe(predictions)), hint)
+        _fail(
+            name,
+            tr(
+                "expected {n} predicted class ids (a 1-D integer tensor or a list of ints), got {got}",
+                n=len(expected),
+                got=_describe(predictions),
+            ),
+            hint,
+        )
     if got.is_floating_point() or got.is_complex() or got.dtype == torch.bool:
-        _fail(name, tr("expected integer class ids, got dtype {dtype}: take the argmax of the logits",
-                       dtype=got.dtype), hint)
+        _fail(
+            name,
+            tr(
+                "expected integer class ids, got dtype {dtype}: take the argmax of the logits",
+                dtype=got.dtype,
+            ),
+            hint,
+        )
     if tuple(got.shape) != tuple(expected.shape):
-        _fail(name, tr("expected {n} predictions of shape {shape}, got shape {got}",
-                       n=len(expected), shape=tuple(expected.shape), got=tuple(got.shape)), hint)
+        _fail(
+            name,
+            tr(
+                "expected {n} predictions of shape {shape}, got shape {got}",
+                n=len(expected),
+                shape=tuple(expected.shape),
+                got=tuple(got.shape),
+            ),
+            hint,
+        )
     accuracy = float((got.long() == expected.long()).double().mean().item()) if len(expected) else 0.0
     if accuracy < minimum:
-        _fail(name, tr("expected an accuracy of at least {minimum:.1%}, got {accuracy:.1%} "
-                       "({right} of {n} right)", minimum=minimum, accuracy=accuracy,
-                       right=int((got.long() == expected.long()).sum()), n=len(expected)), hint)
+        _fail(
+            name,
+            tr(
+                "expected an accuracy of at least {minimum:.1%}, got {accuracy:.1%} ({right} of {n} right)",
+                minimum=minimum,
+                accuracy=accuracy,
+                right=int((got.long() == expected.long()).sum()),
+                n=len(expected),
+            ),
+            hint,
+        )
     return accuracy
 
 
@@ -405,7 +554,11 @@ def _code_objects(reference: Any) -> set[Any]:
 
 
 def check_own_work(
-    name: str, call: Callable[[], Any], references: Sequence[Any], *, hint: str | None = None,
+    name: str,
+    call: Callable[[], Any],
+    references: Sequence[Any],
+    *,
+    hint: str | None = None,
 ) -> Any:
     """Run ``call()`` (the student's code) and fail if it calls any of ``references`` (the package's
     own implementation of the exercise: functions, methods or classes); returns what ``call`` returned.
@@ -437,8 +590,15 @@ def check_own_work(
     if _RECORDING:
         _record("own_work", name, _encode(used[0] if used else None))
     if used:
-        _fail(name, tr("your answer calls the course's own implementation {reference}: the exercise is to "
-                       "write it yourself (you may use torch and numpy)", reference=used[0]), hint)
+        _fail(
+            name,
+            tr(
+                "your answer calls the course's own implementation {reference}: the exercise is to "
+                "write it yourself (you may use torch and numpy)",
+                reference=used[0],
+            ),
+            hint,
+        )
     return result
 
 
@@ -458,7 +618,8 @@ def _current_notebook(namespace: dict[str, Any]) -> Path:
     if found is None:
         raise FileNotFoundError(
             f"cannot tell which notebook this is (not exactly one chapter notebook in {Path.cwd()}): "
-            "pass it, e.g. check('softmax', notebook='00_welcome.ipynb')")
+            "pass it, e.g. check('softmax', notebook='00_welcome.ipynb')"
+        )
     return found
 
 
@@ -489,14 +650,18 @@ def _check_cells(notebook: Path, exercise: str) -> list[tuple[str, str]]:
         elif inside and is_check:
             checks.append((info["grade_id"], _visible(source)))
     if not checks:
-        ids = [info["grade_id"] for cell, info in zip(cells, meta, strict=True)
-               if info.get("solution") and cell["cell_type"] == "code"]
+        ids = [
+            info["grade_id"]
+            for cell, info in zip(cells, meta, strict=True)
+            if info.get("solution") and cell["cell_type"] == "code"
+        ]
         raise ValueError(f"no exercise {exercise!r} with checks in {notebook.name}: choose from {ids}")
     return checks
 
 
-def check(exercise: str, *, notebook: str | os.PathLike | None = None,
-          namespace: dict[str, Any] | None = None) -> bool:
+def check(
+    exercise: str, *, notebook: str | os.PathLike | None = None, namespace: dict[str, Any] | None = None
+) -> bool:
     """Run the visible checks of one exercise, as the grader will, and say what came back.
 
     ``exercise`` is the id of the answer cell (e.g. ``"softmax"``; ``check("nope")`` lists them) or
@@ -513,15 +678,19 @@ def check(exercise: str, *, notebook: str | os.PathLike | None = None,
             print(f"✘ {failure}")
             return False
         except NotImplementedError:
-            print(f"✘ {exercise}: "
-                  + tr("not answered yet: replace `raise NotImplementedError()` with your code"))
+            print(
+                f"✘ {exercise}: "
+                + tr("not answered yet: replace `raise NotImplementedError()` with your code")
+            )
             return False
         except NameError as error:
             print(f"✘ {exercise}: {error}: " + tr("run the answer cell (and the cells above it) first"))
             return False
         except Exception as error:  # noqa: BLE001 - the student's code failed; say how
-            print(f"✘ {exercise}: " + tr("your code raised {error}: {message}", error=type(error).__name__,
-                                             message=error))
+            print(
+                f"✘ {exercise}: "
+                + tr("your code raised {error}: {message}", error=type(error).__name__, message=error)
+            )
             return False
     print(f"✔ {exercise}: " + tr("the visible checks pass (hidden checks run when your notebook is graded)"))
     return True

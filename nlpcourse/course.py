@@ -41,13 +41,21 @@ def chapters(root: Path | None = None) -> list[str]:
     """Chapter names (``NN_name``) that have a source notebook, in course order."""
     root = root or course_root()
     return sorted(
-        p.name for p in (root / "solutions").iterdir()
+        p.name
+        for p in (root / "solutions").iterdir()
         if p.is_dir() and p.name[:2].isdigit() and (p / f"{p.name}.ipynb").is_file()
     )
 
 
-def run_chapter(chapter: str, *, fast: bool = False, out_dir: Path | None = None,
-                root: Path | None = None, timeout: int = 600, language: str = "en") -> ChapterRun:
+def run_chapter(
+    chapter: str,
+    *,
+    fast: bool = False,
+    out_dir: Path | None = None,
+    root: Path | None = None,
+    timeout: int = 600,
+    language: str = "en",
+) -> ChapterRun:
     """Execute ``solutions/<chapter>/<chapter>.ipynb`` with papermill; never raises for a failure.
 
     ``language="zh"`` runs the Chinese edition of the solution (:func:`nlpcourse.editions.translate`),
@@ -79,8 +87,13 @@ def run_chapter(chapter: str, *, fast: bool = False, out_dir: Path | None = None
             source_path = source
         os.environ[ENV] = language  # the kernel inherits it: it speaks the edition's language
         papermill.execute_notebook(
-            str(source_path), str(output), parameters={"FAST": fast}, cwd=str(source.parent),
-            kernel_name="python3", progress_bar=False, execution_timeout=timeout,
+            str(source_path),
+            str(output),
+            parameters={"FAST": fast},
+            cwd=str(source.parent),
+            kernel_name="python3",
+            progress_bar=False,
+            execution_timeout=timeout,
             log_output=False,
         )
         status = "ok"
@@ -103,8 +116,13 @@ def format_table(runs: list[ChapterRun]) -> str:
     return "\n".join(lines)
 
 
-def run_course(selected: list[str] | None = None, *, fast: bool = False,
-               out_dir: Path | None = None, language: str = "en") -> list[ChapterRun]:
+def run_course(
+    selected: list[str] | None = None,
+    *,
+    fast: bool = False,
+    out_dir: Path | None = None,
+    language: str = "en",
+) -> list[ChapterRun]:
     """Run the selected chapters (default: all) one after another, printing each as it ends."""
     root = course_root()
     names = selected or chapters(root)

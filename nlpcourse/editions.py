@@ -46,8 +46,10 @@ GLOSSARY_ID = "glossary"
 #: What nbgrader leaves in a written answer's cell of the release (nbgrader_config.py text_stub).
 TEXT_STUB = "YOUR ANSWER HERE"
 STUBS = {"zh": "在此写下你的回答（YOUR ANSWER HERE）"}
-GLOSSARY_TITLE = {"en": "**Key terms** of this chapter, in English and Chinese:",
-                  "zh": "本章**关键术语**（中英对照）："}
+GLOSSARY_TITLE = {
+    "en": "**Key terms** of this chapter, in English and Chinese:",
+    "zh": "本章**关键术语**（中英对照）：",
+}
 HEADER = {"en": "| English | 中文 |", "zh": "| 中文 | English |"}
 
 
@@ -69,6 +71,7 @@ class Problem:
 
 
 # --- the files -----------------------------------------------------------------------------------
+
 
 def chapters(root: Path = ROOT) -> list[str]:
     """The chapters of the course, from ``solutions/``."""
@@ -130,9 +133,11 @@ def load(chapter: str, language: str = "zh", root: Path = ROOT) -> dict[str, Any
 def save(chapter: str, data: dict[str, Any], language: str = "zh", root: Path = ROOT) -> Path:
     path = translation_path(chapter, language, root)
     path.parent.mkdir(parents=True, exist_ok=True)
-    header = (f"# {chapter}, Chinese edition: every markdown cell by id, with the English it translates\n"
-              "# (`en`, exactly as in solutions/) and its translation (`zh`). Check with\n"
-              "# `nlpcourse edition zh --check`; add new cells with `nlpcourse edition zh --update`.\n")
+    header = (
+        f"# {chapter}, Chinese edition: every markdown cell by id, with the English it translates\n"
+        "# (`en`, exactly as in solutions/) and its translation (`zh`). Check with\n"
+        "# `nlpcourse edition zh --check`; add new cells with `nlpcourse edition zh --update`.\n"
+    )
     path.write_text(header + dump_yaml(data), encoding="utf-8")
     return path
 
@@ -143,8 +148,17 @@ def translated_cells(notebook: nbformat.NotebookNode) -> list[nbformat.NotebookN
 
 
 #: Calls whose string arguments a student reads: check names, messages and hints, labels of plots and widgets.
-CHECKS = {"check_tensor", "check_scalar", "check_equal", "check_true", "check_raises", "check_at_least",
-          "check_accuracy", "check_own_work", "passed"}
+CHECKS = {
+    "check_tensor",
+    "check_scalar",
+    "check_equal",
+    "check_true",
+    "check_raises",
+    "check_at_least",
+    "check_accuracy",
+    "check_own_work",
+    "passed",
+}
 LABEL_CALLS = {"xlabel", "ylabel", "title", "suptitle", "set_xlabel", "set_ylabel", "set_title"}
 LABEL_KEYWORDS = {"hint", "title", "xlabel", "ylabel", "label", "description", "message", "placeholder"}
 
@@ -192,6 +206,7 @@ def shown_strings(notebook: nbformat.NotebookNode) -> list[str]:
 
 # --- the glossary ---------------------------------------------------------------------------------
 
+
 def glossary_markdown(terms: list[dict[str, str]], language: str = "en") -> str:
     """The glossary cell of a chapter: a two-column table of its key terms."""
     rows = [GLOSSARY_TITLE[language], "", HEADER[language], "|---|---|"]
@@ -228,17 +243,23 @@ def glossary_document(root: Path = ROOT) -> str:
     for chapter in chapters(root):
         for term in load(chapter, "zh", root).get("glossary") or []:
             seen.setdefault(term["en"].lower(), (term["en"], term["zh"], chapter))
-    lines = ["# Glossary · 术语表", "",
-             "The key terms of the course in English and Chinese, with the chapter that introduces each.",
-             "课程的关键术语（中英对照）及首次出现的章节。Generated from `nlpcourse/locale/zh/*.yml` by",
-             "`nlpcourse edition zh --update`; do not edit by hand.", "",
-             "| English | 中文 | chapter · 章节 |", "|---|---|---|"]
+    lines = [
+        "# Glossary · 术语表",
+        "",
+        "The key terms of the course in English and Chinese, with the chapter that introduces each.",
+        "课程的关键术语（中英对照）及首次出现的章节。Generated from `nlpcourse/locale/zh/*.yml` by",
+        "`nlpcourse edition zh --update`; do not edit by hand.",
+        "",
+        "| English | 中文 | chapter · 章节 |",
+        "|---|---|---|",
+    ]
     for _, (en, zh, chapter) in sorted(seen.items()):
         lines.append(f"| {en} | {zh} | [{chapter}](notebooks/{chapter}/{chapter}.ipynb) |")
     return "\n".join(lines) + "\n"
 
 
 # --- checking and updating -----------------------------------------------------------------------
+
 
 def problems(chapter: str, language: str = "zh", root: Path = ROOT) -> list[Problem]:
     """Cells of ``chapter`` whose translation is missing, empty, stale, or that no longer exist."""
@@ -252,10 +273,17 @@ def problems(chapter: str, language: str = "zh", root: Path = ROOT) -> list[Prob
         if not isinstance(entry, dict) or "en" not in entry:
             found.append(Problem(chapter, cell.id, "missing", "no translation"))
         elif entry["en"] != cell.source:
-            diff = difflib.unified_diff(str(entry["en"]).splitlines(), cell.source.splitlines(),
-                                        "translated", "now", lineterm="", n=0)
-            found.append(Problem(chapter, cell.id, "stale",
-                                 "the English changed since it was translated:\n" + "\n".join(diff)))
+            diff = difflib.unified_diff(
+                str(entry["en"]).splitlines(), cell.source.splitlines(), "translated", "now", lineterm="", n=0
+            )
+            found.append(
+                Problem(
+                    chapter,
+                    cell.id,
+                    "stale",
+                    "the English changed since it was translated:\n" + "\n".join(diff),
+                )
+            )
         elif not str(entry.get(language) or "").strip():
             found.append(Problem(chapter, cell.id, "empty", f"`{language}` is not written yet"))
     for cell_id in entries:
@@ -267,10 +295,12 @@ def problems(chapter: str, language: str = "zh", root: Path = ROOT) -> list[Prob
             found.append(Problem(chapter, "strings", "empty", f"no translation of {text!r}"))
     terms = data.get("glossary") or []
     for term in terms:
-        if not (isinstance(term, dict) and str(term.get("en", "")).strip()
-                and str(term.get("zh", "")).strip()):
-            found.append(Problem(chapter, GLOSSARY_ID, "malformed",
-                                 f"glossary entry {term!r} needs en and zh"))
+        if not (
+            isinstance(term, dict) and str(term.get("en", "")).strip() and str(term.get("zh", "")).strip()
+        ):
+            found.append(
+                Problem(chapter, GLOSSARY_ID, "malformed", f"glossary entry {term!r} needs en and zh")
+            )
     return found
 
 
@@ -287,15 +317,21 @@ def update(chapter: str, language: str = "zh", root: Path = ROOT) -> list[Proble
         cells[cell.id] = entry if isinstance(entry, dict) and "en" in entry else fresh
     old_strings = data["strings"]
     strings = {text: old_strings.get(text) or "" for text in shown_strings(notebook)}
-    save(chapter, {"chapter": chapter, "glossary": data["glossary"], "cells": cells,
-                   "strings": strings}, language, root)
+    save(
+        chapter,
+        {"chapter": chapter, "glossary": data["glossary"], "cells": cells, "strings": strings},
+        language,
+        root,
+    )
     return problems(chapter, language, root)
 
 
 # --- writing an edition --------------------------------------------------------------------------
 
-def translate(notebook: nbformat.NotebookNode, chapter: str, language: str = "zh",
-              root: Path = ROOT) -> nbformat.NotebookNode:
+
+def translate(
+    notebook: nbformat.NotebookNode, chapter: str, language: str = "zh", root: Path = ROOT
+) -> nbformat.NotebookNode:
     """The ``language`` edition of ``notebook`` (a solutions source or its nbgrader release).
 
     Raises :class:`TranslationError` naming every cell that is missing or stale, so an edition is
@@ -322,9 +358,11 @@ def translate(notebook: nbformat.NotebookNode, chapter: str, language: str = "zh
         if cell.get("id") == GLOSSARY_ID:
             cell.source = glossary_markdown(data.get("glossary") or [], language)
     if wrong:
-        raise TranslationError(f"{chapter}: {len(wrong)} cell(s) without a current {language} translation: "
-                               f"{', '.join(wrong[:12])}{' …' if len(wrong) > 12 else ''}; run "
-                               f"`nlpcourse edition {language} --update` and translate them")
+        raise TranslationError(
+            f"{chapter}: {len(wrong)} cell(s) without a current {language} translation: "
+            f"{', '.join(wrong[:12])}{' …' if len(wrong) > 12 else ''}; run "
+            f"`nlpcourse edition {language} --update` and translate them"
+        )
     result.metadata.setdefault("nlpcourse", {})["language"] = language
     return result
 
@@ -347,8 +385,9 @@ def write_release(language: str = "zh", root: Path = ROOT, only: list[str] | Non
         target.parent.mkdir(parents=True, exist_ok=True)
         nbformat.write(notebook, target)
         strings = load(chapter, language, root)["strings"]
-        shown = {text: strings[text] for text in shown_strings(notebook)
-                 if str(strings.get(text) or "").strip()}
+        shown = {
+            text: strings[text] for text in shown_strings(notebook) if str(strings.get(text) or "").strip()
+        }
         package = package_strings_path(chapter, language, root)
         package.parent.mkdir(parents=True, exist_ok=True)
         package.write_text(package_strings(chapter, shown), encoding="utf-8")
@@ -358,9 +397,11 @@ def write_release(language: str = "zh", root: Path = ROOT, only: list[str] | Non
 
 def package_strings(chapter: str, strings: dict[str, str]) -> str:
     """The package's copy of the strings ``chapter``'s student release shows (generated)."""
-    return (f"# Generated by `make release` from translations/zh/{chapter}.yml: the strings the student\n"
-            "# release of this chapter shows. Do not edit; edit the translation file.\n"
-            + dump_yaml({"chapter": chapter, "strings": strings}))
+    return (
+        f"# Generated by `make release` from translations/zh/{chapter}.yml: the strings the student\n"
+        "# release of this chapter shows. Do not edit; edit the translation file.\n"
+        + dump_yaml({"chapter": chapter, "strings": strings})
+    )
 
 
 def run(language: str, selected: list[str], *, check: bool = False, update_files: bool = False) -> int:

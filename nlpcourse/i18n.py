@@ -38,8 +38,15 @@ LOCALE = Path(__file__).resolve().parent / "locale"
 #: The instructor's translation files (absent from the student edition).
 TRANSLATIONS = Path(__file__).resolve().parents[1] / "translations"
 #: Fonts with Chinese glyphs, best first (Debian's fonts-noto-cjk installs the first).
-CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans CJK JP", "Source Han Sans SC", "WenQuanYi Zen Hei",
-             "Microsoft YaHei", "PingFang SC", "SimHei")
+CJK_FONTS = (
+    "Noto Sans CJK SC",
+    "Noto Sans CJK JP",
+    "Source Han Sans SC",
+    "WenQuanYi Zen Hei",
+    "Microsoft YaHei",
+    "PingFang SC",
+    "SimHei",
+)
 
 _chosen: str | None = None
 
@@ -107,8 +114,12 @@ def catalog(language: str) -> dict[str, str]:
     import yaml
 
     table: dict[str, str] = {}
-    paths = [p for folder in (LOCALE / language, TRANSLATIONS / language) if folder.is_dir()
-             for p in sorted(folder.glob("*.yml"))]
+    paths = [
+        p
+        for folder in (LOCALE / language, TRANSLATIONS / language)
+        if folder.is_dir()
+        for p in sorted(folder.glob("*.yml"))
+    ]
     for path in paths:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         for section in ("messages", "strings"):
@@ -135,6 +146,7 @@ def tr_many(texts: Iterable[str]) -> list[str]:
 
 
 # --- a Chinese notebook: figures and widgets ------------------------------------------------------
+
 
 def cjk_font() -> str | None:
     """The name of an installed font with Chinese glyphs, or None."""
@@ -184,9 +196,12 @@ def use_language_hooks() -> None:
 
     font = cjk_font()
     if font is None:
-        warnings.warn("no font with Chinese glyphs is installed, so Chinese text in figures shows as boxes: "
-                      "install Noto CJK (Debian/Ubuntu: `sudo apt-get install fonts-noto-cjk`, or run "
-                      "`sudo .ci/install-system-packages`), then restart the kernel", stacklevel=2)
+        warnings.warn(
+            "no font with Chinese glyphs is installed, so Chinese text in figures shows as boxes: "
+            "install Noto CJK (Debian/Ubuntu: `sudo apt-get install fonts-noto-cjk`, or run "
+            "`sudo .ci/install-system-packages`), then restart the kernel",
+            stacklevel=2,
+        )
     else:
         families = list(matplotlib.rcParams["font.sans-serif"])
         matplotlib.rcParams["font.sans-serif"] = [font, *[f for f in families if f != font]]

@@ -110,13 +110,19 @@ def explain(error: BaseException, namespace: dict[str, Any]) -> str | None:
         code = last.tb_frame.f_code
         name = getattr(code, "co_qualname", code.co_name)  # KneserNeyBigram.__init__, not __init__
         where = tr("this answer cell") if name.startswith("<") else f"{name}()"
-        return tr("{where} is not answered yet: replace `raise NotImplementedError()` with your code, "
-                  "run that cell, then run this one again", where=where)
+        return tr(
+            "{where} is not answered yet: replace `raise NotImplementedError()` with your code, "
+            "run that cell, then run this one again",
+            where=where,
+        )
     if isinstance(error, NameError) and last is not None and _in_notebook(last, namespace):
         name = last.tb_frame.f_code.co_name
         if name.startswith("<"):  # a cell or a check's lambda: an answer cell has not been run
-            return tr("{error}: run the answer cell above (and the cells before it) first, "
-                      "or finish it if it still raises NotImplementedError", error=error)
+            return tr(
+                "{error}: run the answer cell above (and the cells before it) first, "
+                "or finish it if it still raises NotImplementedError",
+                error=error,
+            )
         return tr("{error} (in {name}, line {line} of its cell)", error=error, name=name, line=last.tb_lineno)
     return None
 
@@ -130,8 +136,13 @@ def _without_checks(tb: types.TracebackType | None) -> types.TracebackType | Non
     return rebuilt
 
 
-def _handler(shell: Any, etype: type, value: BaseException, tb: types.TracebackType | None,
-             tb_offset: int | None = None) -> list[str] | None:
+def _handler(
+    shell: Any,
+    etype: type,
+    value: BaseException,
+    tb: types.TracebackType | None,
+    tb_offset: int | None = None,
+) -> list[str] | None:
     """IPython custom exception handler: short errors for exercises, the usual traceback otherwise."""
     message = explain(value, shell.user_ns)
     if message is None:

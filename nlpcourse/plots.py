@@ -180,11 +180,16 @@ def plot_distribution(
     ax: plt.Axes | None = None,
 ) -> Figure:
     """Bars of the ``top`` most likely outcomes of a 1-D distribution (e.g. the next token), labelled."""
-    probs = probabilities.detach().cpu().numpy() if isinstance(probabilities, torch.Tensor) \
+    probs = (
+        probabilities.detach().cpu().numpy()
+        if isinstance(probabilities, torch.Tensor)
         else np.asarray(probabilities)
+    )
     if probs.ndim != 1 or len(probs) != len(labels):
-        raise ValueError(f"need a 1-D distribution with one label per entry, got shape {probs.shape} "
-                         f"and {len(labels)} labels")
+        raise ValueError(
+            f"need a 1-D distribution with one label per entry, got shape {probs.shape} "
+            f"and {len(labels)} labels"
+        )
     best = np.argsort(-probs, kind="stable")[:top]
     fig, ax = _figure(ax, (8, 3.2))
     ax.bar(range(len(best)), probs[best], color="tab:purple")
@@ -202,6 +207,7 @@ def _figure(ax: plt.Axes | None, size: tuple[float, float]) -> tuple[Figure, plt
 
 # --- chapters 00-03: figures the notebooks call instead of matplotlib cells --------------------------
 
+
 def softmax_bars(words: Sequence[str], logits: torch.Tensor, temperature: float = 1.0) -> Figure:
     """Bars of ``softmax(logits / temperature)``, one per word (chapter 00's temperature explorer).
 
@@ -210,8 +216,9 @@ def softmax_bars(words: Sequence[str], logits: torch.Tensor, temperature: float 
     if temperature <= 0:
         raise ValueError(f"temperature must be positive, got {temperature}")
     if logits.shape != (len(words),):
-        raise ValueError(f"need one logit per word: {len(words)} words, logits of shape "
-                         f"{tuple(logits.shape)}")
+        raise ValueError(
+            f"need one logit per word: {len(words)} words, logits of shape {tuple(logits.shape)}"
+        )
     probs = torch.softmax(logits.double() / temperature, dim=0)
     fig, ax = plt.subplots(figsize=(5, 2.6))
     ax.bar(list(words), probs.numpy(), color="tab:blue")
@@ -222,8 +229,9 @@ def softmax_bars(words: Sequence[str], logits: torch.Tensor, temperature: float 
     return fig
 
 
-def zipf_plot(counts: Mapping[str, int], max_rank: int, words: Sequence[str] = (),
-              ax: plt.Axes | None = None) -> Figure:
+def zipf_plot(
+    counts: Mapping[str, int], max_rank: int, words: Sequence[str] = (), ax: plt.Axes | None = None
+) -> Figure:
     """Frequency against rank on log-log axes, with the least-squares line ln f = a + b ln r fitted over
     the ``max_rank`` most frequent types and the given ``words`` labelled (chapter 01)."""
     if not counts:
@@ -233,9 +241,12 @@ def zipf_plot(counts: Mapping[str, int], max_rank: int, words: Sequence[str] = (
     slope, intercept = np.polyfit(np.log(ranks[:max_rank]), np.log(freqs[:max_rank]), 1)
     fig, ax = _figure(ax, (6, 4))
     ax.loglog(ranks, freqs, ".", markersize=3, label="types")
-    ax.loglog(ranks, np.exp(intercept) * ranks ** slope, "r-",
-              label=tr("least squares, ranks 1-{last}: s = {s:.2f}", last=min(max_rank, len(freqs)),
-                       s=-slope))
+    ax.loglog(
+        ranks,
+        np.exp(intercept) * ranks**slope,
+        "r-",
+        label=tr("least squares, ranks 1-{last}: s = {s:.2f}", last=min(max_rank, len(freqs)), s=-slope),
+    )
     for word in words:
         if word in counts:
             rank = 1 + int((freqs > counts[word]).sum())
@@ -260,28 +271,44 @@ def segmentation_boxes(segmented: Sequence[Sequence[str]], title: str = "") -> F
     for row, pieces in enumerate(segmented):
         x = 0.1
         for k, piece in enumerate(pieces):
-            label = ax.text(x, -row, piece.replace("</w>", "_"), fontsize=11, family="monospace",
-                            va="center", bbox={"boxstyle": "round,pad=0.25", "fc": plt.cm.Pastel1(k % 9),
-                                               "ec": "grey"})
+            label = ax.text(
+                x,
+                -row,
+                piece.replace("</w>", "_"),
+                fontsize=11,
+                family="monospace",
+                va="center",
+                bbox={"boxstyle": "round,pad=0.25", "fc": plt.cm.Pastel1(k % 9), "ec": "grey"},
+            )
             x = label.get_window_extent(renderer).transformed(ax.transData.inverted()).x1 + 0.25
     return fig
 
 
-def arrows_2d(points: torch.Tensor | np.ndarray, labels: Sequence[str], pairs: Sequence[tuple[int, int]],
-              title: str = "", ax: plt.Axes | None = None) -> Figure:
+def arrows_2d(
+    points: torch.Tensor | np.ndarray,
+    labels: Sequence[str],
+    pairs: Sequence[tuple[int, int]],
+    title: str = "",
+    ax: plt.Axes | None = None,
+) -> Figure:
     """Labelled 2-D points with an arrow for each ``(from, to)`` pair of row indices (e.g. country ->
     capital in a PCA projection of word vectors, chapter 02). points: (n, 2)."""
     xy = np.asarray(points.detach().cpu() if isinstance(points, torch.Tensor) else points, dtype=float)
     if xy.ndim != 2 or xy.shape[1] != 2 or len(xy) != len(labels):
-        raise ValueError(f"need (n, 2) points with one label each, got shape {xy.shape} and "
-                         f"{len(labels)} labels")
+        raise ValueError(
+            f"need (n, 2) points with one label each, got shape {xy.shape} and {len(labels)} labels"
+        )
     fig, ax = _figure(ax, (6, 5))
     ax.scatter(xy[:, 0], xy[:, 1], s=12)
     for i, label in enumerate(labels):
         ax.annotate(label, xy[i].tolist(), fontsize=8)
     for start, end in pairs:
-        ax.annotate("", xy[end].tolist(), xy[start].tolist(),
-                    arrowprops={"arrowstyle": "->", "color": "tab:red", "alpha": 0.6})
+        ax.annotate(
+            "",
+            xy[end].tolist(),
+            xy[start].tolist(),
+            arrowprops={"arrowstyle": "->", "color": "tab:red", "alpha": 0.6},
+        )
     ax.set(title=title, xticks=[], yticks=[])
     return fig
 
@@ -290,6 +317,7 @@ __all__ += ["softmax_bars", "zipf_plot", "segmentation_boxes", "arrows_2d"]
 
 
 # --- chapter 06 ------------------------------------------------------------------------------------
+
 
 def pretraining_curves(history: Mapping[str, Sequence[float]], vocab_size: int, smooth: int = 1) -> Figure:
     """BERT pretraining at a glance: the MLM loss against a uniform guess (ln V), the NSP loss against
@@ -302,8 +330,12 @@ def pretraining_curves(history: Mapping[str, Sequence[float]], vocab_size: int, 
         raise ValueError(f"pretraining_curves needs the history of a pretraining run: {missing} missing")
     fig, axes = plt.subplots(1, 3, figsize=(15, 3.6))
     plot_history(history, keys=["mlm_loss"], smooth=smooth, ax=axes[0], title="MLM loss (masked positions)")
-    axes[0].axhline(np.log(vocab_size), color="gray", linestyle=":",
-                    label=tr("uniform guess, ln {vocab}", vocab=vocab_size))
+    axes[0].axhline(
+        np.log(vocab_size),
+        color="gray",
+        linestyle=":",
+        label=tr("uniform guess, ln {vocab}", vocab=vocab_size),
+    )
     axes[0].legend()
     plot_history(history, keys=["nsp_loss"], smooth=smooth, ax=axes[1], title="NSP loss")
     axes[1].axhline(np.log(2), color="gray", linestyle=":", label="coin flip, ln 2")

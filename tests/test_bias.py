@@ -86,14 +86,17 @@ def test_a_strong_association_is_significant():
     assert weat_effect_size(Y, X, A, B) == pytest.approx(-weat_effect_size(X, Y, A, B))
 
 
-@pytest.mark.parametrize("call", [
-    lambda: weat_effect_size(np.zeros((2, 3)), np.ones((2, 3)), np.ones((1, 3)), np.ones((1, 3))),
-    lambda: weat_effect_size(np.ones((2, 3)), np.ones((2, 4)), np.ones((1, 3)), np.ones((1, 3))),
-    lambda: weat_effect_size(np.ones(3), np.ones((2, 3)), np.ones((1, 3)), np.ones((1, 3))),
-    lambda: weat_p_value(np.ones((2, 3)), np.ones((3, 3)), np.ones((1, 3)), np.ones((1, 3))),
-    lambda: weat_p_value(*_sets(), permutations=0),
-    lambda: weat_p_value(*[np.random.default_rng(0).normal(size=(n, 3)) for n in (15, 15, 2, 2)]),
-])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: weat_effect_size(np.zeros((2, 3)), np.ones((2, 3)), np.ones((1, 3)), np.ones((1, 3))),
+        lambda: weat_effect_size(np.ones((2, 3)), np.ones((2, 4)), np.ones((1, 3)), np.ones((1, 3))),
+        lambda: weat_effect_size(np.ones(3), np.ones((2, 3)), np.ones((1, 3)), np.ones((1, 3))),
+        lambda: weat_p_value(np.ones((2, 3)), np.ones((3, 3)), np.ones((1, 3)), np.ones((1, 3))),
+        lambda: weat_p_value(*_sets(), permutations=0),
+        lambda: weat_p_value(*[np.random.default_rng(0).normal(size=(n, 3)) for n in (15, 15, 2, 2)]),
+    ],
+)
 def test_bad_input_raises_a_clear_error(call):
     with pytest.raises(ValueError):
         call()

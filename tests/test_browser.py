@@ -201,9 +201,7 @@ def lab(workdir: Path, solved_notebook: Path) -> Iterator[Lab]:
 
 def _wait_for_server(server: subprocess.Popen, lab: Lab) -> None:
     deadline = time.monotonic() + SERVER_START_TIMEOUT
-    request = urllib.request.Request(
-        f"{lab.url}/api/status", headers={"Authorization": f"token {lab.token}"}
-    )
+    request = urllib.request.Request(f"{lab.url}/api/status", headers={"Authorization": f"token {lab.token}"})
     while time.monotonic() < deadline:
         if server.poll() is not None:
             pytest.fail(
@@ -216,8 +214,7 @@ def _wait_for_server(server: subprocess.Popen, lab: Lab) -> None:
                     return
         time.sleep(0.25)
     pytest.fail(
-        f"JupyterLab did not answer {lab.url}/api/status within {SERVER_START_TIMEOUT} s:\n"
-        f"{lab.log_tail()}",
+        f"JupyterLab did not answer {lab.url}/api/status within {SERVER_START_TIMEOUT} s:\n{lab.log_tail()}",
         pytrace=False,
     )
 
@@ -240,9 +237,7 @@ EXPLORER = ".jupyter-widgets.widget-vbox:has(.widget-hslider)"
 def _cell_prompts(page) -> list[str]:
     # textContent, not innerText: JupyterLab skips rendering of off-screen cells
     # (content-visibility), which would make innerText empty for them.
-    return page.eval_on_selector_all(
-        CODE_PROMPTS, "nodes => nodes.map(node => node.textContent.trim())"
-    )
+    return page.eval_on_selector_all(CODE_PROMPTS, "nodes => nodes.map(node => node.textContent.trim())")
 
 
 def _wait_for_idle(page, timeout: int) -> None:
@@ -278,9 +273,7 @@ def test_student_runs_chapter_00_in_jupyterlab(chromium: Path, lab: Lab, solved_
     screenshot = lab.root.parent / "failure.png"
     html = lab.root.parent / "failure.html"
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(chromium), headless=True, args=CHROMIUM_ARGS
-        )
+        browser = playwright.chromium.launch(executable_path=str(chromium), headless=True, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.on("console", lambda m: m.type == "error" and console.append(m.text))
@@ -394,9 +387,6 @@ def _drive(page, lab: Lab, notebook: Path, expect) -> None:
     ]
     assert not failed, f"error outputs in the saved notebook: {failed}"
     widgets = [
-        output
-        for cell in code
-        for output in cell.get("outputs", [])
-        if WIDGET_MIME in output.get("data", {})
+        output for cell in code for output in cell.get("outputs", []) if WIDGET_MIME in output.get("data", {})
     ]
     assert len(widgets) == 1, "the saved notebook should hold the explorer's widget output"

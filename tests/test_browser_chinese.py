@@ -54,13 +54,24 @@ def solved_notebook(workdir: Path) -> Path:  # noqa: F811 - replaces test_browse
     """The Chinese release with every answer filled in, and the figure probe as its last cell."""
     notebook = json.loads(RELEASE.read_text(encoding="utf-8"))
     solution = json.loads(SOLUTION.read_text(encoding="utf-8"))
-    answers = {c["metadata"]["nbgrader"]["grade_id"]: c["source"] for c in solution["cells"]
-               if c["metadata"].get("nbgrader", {}).get("grade_id")}
+    answers = {
+        c["metadata"]["nbgrader"]["grade_id"]: c["source"]
+        for c in solution["cells"]
+        if c["metadata"].get("nbgrader", {}).get("grade_id")
+    }
     for cell in notebook["cells"]:
         if cell["cell_type"] == "code" and cell["metadata"].get("nbgrader", {}).get("solution"):
             cell["source"] = answers[cell["metadata"]["nbgrader"]["grade_id"]]
-    notebook["cells"].append({"cell_type": "code", "id": "probe", "metadata": {}, "execution_count": None,
-                              "outputs": [], "source": PROBE})
+    notebook["cells"].append(
+        {
+            "cell_type": "code",
+            "id": "probe",
+            "metadata": {},
+            "execution_count": None,
+            "outputs": [],
+            "source": PROBE,
+        }
+    )
     root = workdir / "notebooks"
     root.mkdir()
     path = root / RELEASE.name
@@ -69,7 +80,8 @@ def solved_notebook(workdir: Path) -> Path:  # noqa: F811 - replaces test_browse
     settings.mkdir(parents=True)
     source = ROOT / ".jupyter" / "lab" / "user-settings-zh" / "@jupyterlab" / "translation-extension"
     (settings / "plugin.jupyterlab-settings").write_text(
-        (source / "plugin.jupyterlab-settings").read_text(encoding="utf-8"), encoding="utf-8")
+        (source / "plugin.jupyterlab-settings").read_text(encoding="utf-8"), encoding="utf-8"
+    )
     return path
 
 
@@ -102,8 +114,11 @@ def _drive(page, server, notebook: Path) -> None:
     # JupyterLab itself speaks Chinese (jupyterlab-language-pack-zh-CN, locale zh_CN)
     menus = page.eval_on_selector_all(".lm-MenuBar-itemLabel", "nodes => nodes.map(n => n.textContent)")
     assert any(CJK.search(m) for m in menus), f"JupyterLab's menus are not in Chinese: {menus}"
-    page.wait_for_function("s => document.querySelectorAll(s).length > 0",
-                           arg=f"{NOTEBOOK} .jp-CodeCell .jp-InputArea-prompt", timeout=KERNEL_TIMEOUT)
+    page.wait_for_function(
+        "s => document.querySelectorAll(s).length > 0",
+        arg=f"{NOTEBOOK} .jp-CodeCell .jp-InputArea-prompt",
+        timeout=KERNEL_TIMEOUT,
+    )
     _wait_for_idle_any(page)
     page.locator(NOTEBOOK).first.click()
     _run_all(page)
@@ -114,7 +129,8 @@ def _drive(page, server, notebook: Path) -> None:
     assert CJK.search(title), f"the first heading is not Chinese: {title!r}"
 
     # the browser draws Chinese with real glyphs: two characters give two different pictures
-    glyphs = page.evaluate("""selector => {
+    glyphs = page.evaluate(
+        """selector => {
         const node = document.querySelector(selector);
         const font = getComputedStyle(node).fontFamily;
         const draw = ch => {
@@ -129,7 +145,9 @@ def _drive(page, server, notebook: Path) -> None:
         let differ = 0, ink = 0;
         for (let i = 3; i < a.length; i += 4) { differ += a[i] !== b[i]; ink += a[i] > 0; }
         return {font, differ, ink, wa, wb, wx};
-    }""", f"{NOTEBOOK} .jp-MarkdownOutput")
+    }""",
+        f"{NOTEBOOK} .jp-MarkdownOutput",
+    )
     assert glyphs["ink"] > 50 and glyphs["differ"] > 50, f"tofu in the browser: {glyphs}"
     assert glyphs["wa"] == glyphs["wb"] > 1.5 * glyphs["wx"], f"CJK glyphs should be full width: {glyphs}"
 
@@ -138,8 +156,13 @@ def _drive(page, server, notebook: Path) -> None:
     page.keyboard.press("Control+s")
     page.wait_for_timeout(3000)
     saved = json.loads(notebook.read_text(encoding="utf-8"))
-    texts = ["".join(o.get("text", "")) for c in saved["cells"] if c["cell_type"] == "code"
-             for o in c.get("outputs", []) if o.get("output_type") == "stream"]
+    texts = [
+        "".join(o.get("text", ""))
+        for c in saved["cells"]
+        if c["cell_type"] == "code"
+        for o in c.get("outputs", [])
+        if o.get("output_type") == "stream"
+    ]
     confirmations = [t for t in texts if t.startswith("✔")]
     assert confirmations and all(CJK.search(t) for t in confirmations), confirmations[:3]
     probe = next((t for t in texts if t.startswith("PROBE")), "")
@@ -155,7 +178,9 @@ def _run_all(page) -> None:
             const prompts = [...document.querySelectorAll(selector)];
             return prompts.length > 0 && prompts.every(p => /^\\[\\d+\\]:$/.test(p.textContent.trim()));
         }""",
-        arg=f"{NOTEBOOK} .jp-CodeCell .jp-InputArea-prompt", timeout=RUN_ALL_TIMEOUT)
+        arg=f"{NOTEBOOK} .jp-CodeCell .jp-InputArea-prompt",
+        timeout=RUN_ALL_TIMEOUT,
+    )
 
 
 def _wait_for_idle_any(page) -> None:
@@ -169,4 +194,5 @@ def _wait_for_idle_any(page) -> None:
                                                + ".jp-Notebook-ExecutionIndicator");
             return texts.some(t => /[|]\s*(空闲|Idle)$/.test(t)) && dot?.dataset.status === "idle";
         }""",
-        timeout=RUN_ALL_TIMEOUT)
+        timeout=RUN_ALL_TIMEOUT,
+    )

@@ -43,43 +43,167 @@ jieba.setLogLevel(logging.WARNING)
 
 # --- hand-written translations (independent of the module's own tables) -----------------------------
 
-NUM = dict(zip("one two three four five six seven eight nine ten eleven twelve".split(),
-               "一 二 三 四 五 六 七 八 九 十 十一 十二".split(), strict=True))
+NUM = dict(
+    zip(
+        "one two three four five six seven eight nine ten eleven twelve".split(),
+        "一 二 三 四 五 六 七 八 九 十 十一 十二".split(),
+        strict=True,
+    )
+)
 COUNT = {**NUM, "two": "两"}
-PLACES = {"france": "法国", "paris": "巴黎", "japan": "日本", "tokyo": "东京", "italy": "意大利",
-          "rome": "罗马", "germany": "德国", "berlin": "柏林", "spain": "西班牙", "madrid": "马德里",
-          "china": "中国", "beijing": "北京", "russia": "俄罗斯", "moscow": "莫斯科", "egypt": "埃及",
-          "cairo": "开罗",
-          "greece": "希腊", "athens": "雅典", "england": "英格兰", "london": "伦敦", "portugal": "葡萄牙",
-          "lisbon": "里斯本", "poland": "波兰", "warsaw": "华沙"}
-PEOPLE = {"man": "男人", "woman": "女人", "boy": "男孩", "girl": "女孩", "king": "国王", "queen": "王后",
-          "prince": "王子", "princess": "公主", "father": "父亲", "mother": "母亲", "son": "儿子",
-          "daughter": "女儿", "husband": "丈夫", "wife": "妻子", "uncle": "叔叔", "aunt": "姨妈"}
-NOUNS = {"dog": "狗", "cat": "猫", "horse": "马", "bird": "鸟", "lion": "狮子", "mouse": "老鼠",
-         "fox": "狐狸", "apple": "苹果", "banana": "香蕉", "cake": "蛋糕", "egg": "鸡蛋", "potato": "土豆",
-         "pear": "梨"}
-PLURALS = {"dogs": "狗", "cats": "猫", "horses": "马", "birds": "鸟", "lions": "狮子", "mice": "老鼠",
-           "foxes": "狐狸", "apples": "苹果", "bananas": "香蕉", "cakes": "蛋糕", "eggs": "鸡蛋",
-           "potatoes": "土豆", "pears": "梨"}
+PLACES = {
+    "france": "法国",
+    "paris": "巴黎",
+    "japan": "日本",
+    "tokyo": "东京",
+    "italy": "意大利",
+    "rome": "罗马",
+    "germany": "德国",
+    "berlin": "柏林",
+    "spain": "西班牙",
+    "madrid": "马德里",
+    "china": "中国",
+    "beijing": "北京",
+    "russia": "俄罗斯",
+    "moscow": "莫斯科",
+    "egypt": "埃及",
+    "cairo": "开罗",
+    "greece": "希腊",
+    "athens": "雅典",
+    "england": "英格兰",
+    "london": "伦敦",
+    "portugal": "葡萄牙",
+    "lisbon": "里斯本",
+    "poland": "波兰",
+    "warsaw": "华沙",
+}
+PEOPLE = {
+    "man": "男人",
+    "woman": "女人",
+    "boy": "男孩",
+    "girl": "女孩",
+    "king": "国王",
+    "queen": "王后",
+    "prince": "王子",
+    "princess": "公主",
+    "father": "父亲",
+    "mother": "母亲",
+    "son": "儿子",
+    "daughter": "女儿",
+    "husband": "丈夫",
+    "wife": "妻子",
+    "uncle": "叔叔",
+    "aunt": "姨妈",
+}
+NOUNS = {
+    "dog": "狗",
+    "cat": "猫",
+    "horse": "马",
+    "bird": "鸟",
+    "lion": "狮子",
+    "mouse": "老鼠",
+    "fox": "狐狸",
+    "apple": "苹果",
+    "banana": "香蕉",
+    "cake": "蛋糕",
+    "egg": "鸡蛋",
+    "potato": "土豆",
+    "pear": "梨",
+}
+PLURALS = {
+    "dogs": "狗",
+    "cats": "猫",
+    "horses": "马",
+    "birds": "鸟",
+    "lions": "狮子",
+    "mice": "老鼠",
+    "foxes": "狐狸",
+    "apples": "苹果",
+    "bananas": "香蕉",
+    "cakes": "蛋糕",
+    "eggs": "鸡蛋",
+    "potatoes": "土豆",
+    "pears": "梨",
+}
 NAMES = {"mary": "玛丽", "john": "约翰", "tom": "汤姆", "anna": "安娜", "lucy": "露西", "peter": "彼得"}
 #: English word -> the Chinese words it may be aligned with.
 TABLE: dict[str, set[str]] = {
     **{en: {zh} for en, zh in {**PLACES, **PEOPLE, **NOUNS, **PLURALS, **NAMES}.items()},
-    "he": {"他"}, "she": {"她"}, "his": {"他", "的"}, "her": {"她", "的"}, "yesterday": {"昨天"},
-    "tomorrow": {"明天"}, "from": {"来自"}, "capital": {"首都"}, "plus": {"加"}, "minus": {"减"},
-    "lives": {"住"}, "live": {"住"}, "speak": {"说"}, "speaks": {"说"}, "french": {"法语", "法国人"},
-    "japanese": {"日语", "日本人"}, "walked": {"走", "了"}, "walk": {"走", "散步"}, "ate": {"吃", "了"},
-    "eat": {"吃"}, "bought": {"买", "了"}, "drank": {"喝", "了"}, "with": {"和", "一起"}, "will": {"会"},
-    "can": {"能"}, "likes": {"喜欢"}, "last": {"上周"}, "week": {"上周"}, "has": {"有"}, "table": {"桌子"},
-    "palace": {"王宫"}, "crown": {"王冠"}, "kingdom": {"王国"}, "rules": {"统治"}, "become": {"成为"},
-    "friend": {"朋友"}, "children": {"孩子们"}, "phone": {"电话"}, "train": {"火车"}, "music": {"音乐"},
-    "in": {"在", "里", "上", "的"}, "on": {"在", "上", "里"}, "of": {"的"}, "and": {"和", "，"},
-    "brother": {"弟弟"}, "sister": {"妹妹"}, "grandfather": {"爷爷"}, "grandmother": {"外婆"},
-    "family": {"家人"}, "fed": {"喂", "了"}, "feeds": {"喂"}, "loves": {"爱"}, "lost": {"丢", "了"},
-    "went": {"去", "了"}, "visited": {"参观", "了"}, "market": {"市场"}, "box": {"盒子"}, "said": {"说"},
+    "he": {"他"},
+    "she": {"她"},
+    "his": {"他", "的"},
+    "her": {"她", "的"},
+    "yesterday": {"昨天"},
+    "tomorrow": {"明天"},
+    "from": {"来自"},
+    "capital": {"首都"},
+    "plus": {"加"},
+    "minus": {"减"},
+    "lives": {"住"},
+    "live": {"住"},
+    "speak": {"说"},
+    "speaks": {"说"},
+    "french": {"法语", "法国人"},
+    "japanese": {"日语", "日本人"},
+    "walked": {"走", "了"},
+    "walk": {"走", "散步"},
+    "ate": {"吃", "了"},
+    "eat": {"吃"},
+    "bought": {"买", "了"},
+    "drank": {"喝", "了"},
+    "with": {"和", "一起"},
+    "will": {"会"},
+    "can": {"能"},
+    "likes": {"喜欢"},
+    "last": {"上周"},
+    "week": {"上周"},
+    "has": {"有"},
+    "table": {"桌子"},
+    "palace": {"王宫"},
+    "crown": {"王冠"},
+    "kingdom": {"王国"},
+    "rules": {"统治"},
+    "become": {"成为"},
+    "friend": {"朋友"},
+    "children": {"孩子们"},
+    "phone": {"电话"},
+    "train": {"火车"},
+    "music": {"音乐"},
+    "in": {"在", "里", "上", "的"},
+    "on": {"在", "上", "里"},
+    "of": {"的"},
+    "and": {"和", "，"},
+    "brother": {"弟弟"},
+    "sister": {"妹妹"},
+    "grandfather": {"爷爷"},
+    "grandmother": {"外婆"},
+    "family": {"家人"},
+    "fed": {"喂", "了"},
+    "feeds": {"喂"},
+    "loves": {"爱"},
+    "lost": {"丢", "了"},
+    "went": {"去", "了"},
+    "visited": {"参观", "了"},
+    "market": {"市场"},
+    "box": {"盒子"},
+    "said": {"说"},
     "called": {"叫"},
-    "people": {"人们", "人民", "法国人", "日本人", "意大利人", "德国人", "西班牙人", "中国人", "俄罗斯人",
-               "埃及人", "希腊人", "英格兰人", "葡萄牙人", "波兰人"},
+    "people": {
+        "人们",
+        "人民",
+        "法国人",
+        "日本人",
+        "意大利人",
+        "德国人",
+        "西班牙人",
+        "中国人",
+        "俄罗斯人",
+        "埃及人",
+        "希腊人",
+        "英格兰人",
+        "葡萄牙人",
+        "波兰人",
+    },
 }
 CONTENT = set(PLACES) | set(PEOPLE) | set(NOUNS) | set(PLURALS) | set(NAMES)
 
@@ -95,6 +219,7 @@ def big_vocabulary() -> set[str]:
 
 
 # --- the parallel toy world --------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("seed", [0, 1, 7])
 def test_english_side_is_the_english_toy_world(seed):
@@ -121,8 +246,9 @@ def test_parallel_world_is_deterministic():
 
 
 def test_parallel_sentence_properties_and_frozen():
-    s = ParallelSentence(("mary", "has", "three", "cats"), ("玛丽", "有", "三只", "猫"),
-                         ((0, 0), (1, 1), (2, 2), (3, 3)))
+    s = ParallelSentence(
+        ("mary", "has", "three", "cats"), ("玛丽", "有", "三只", "猫"), ((0, 0), (1, 1), (2, 2), (3, 3))
+    )
     assert s.en_text == "mary has three cats" and s.zh_text == "玛丽有三只猫"
     assert s.zh_chars == ("玛", "丽", "有", "三", "只", "猫")
     with pytest.raises(dataclasses.FrozenInstanceError):
@@ -158,8 +284,9 @@ def test_chinese_follows_chinese_grammar(pairs):
     seen = Counter()
     for s in pairs:
         en, zh = s.en_text, s.zh
-        assert "们" not in s.zh_text.replace("他们", "").replace("我们", "").replace("人们", "") \
-            .replace("孩子们", ""), s  # no plural ending on toy-world nouns: 猫, not 猫们
+        assert "们" not in s.zh_text.replace("他们", "").replace("我们", "").replace("人们", "").replace(
+            "孩子们", ""
+        ), s  # no plural ending on toy-world nouns: 猫, not 猫们
         if m := re.fullmatch(r"(\w+) plus (\w+) is (\w+)", en):
             assert zh == (NUM[m[1]], "加", NUM[m[2]], "等于", NUM[m[3]])
             seen["plus"] += 1
@@ -210,16 +337,27 @@ def test_gold_sets_use_corpus_words(big_vocabulary):
 
 
 def test_lexicon_translations_are_distinct():
-    for group in ([a for a, _ in ANIMALS], [f for f, _ in FOODS], [c for c, _, _ in COUNTRIES],
-                  [c for _, c, _ in COUNTRIES], [lang for *_, lang in COUNTRIES], MALE_NAMES + FEMALE_NAMES,
-                  [w for pair in GENDER_PAIRS for w in pair]):
+    for group in (
+        [a for a, _ in ANIMALS],
+        [f for f, _ in FOODS],
+        [c for c, _, _ in COUNTRIES],
+        [c for _, c, _ in COUNTRIES],
+        [lang for *_, lang in COUNTRIES],
+        MALE_NAMES + FEMALE_NAMES,
+        [w for pair in GENDER_PAIRS for w in pair],
+    ):
         assert len({ZH[w] for w in group}) == len(group), group
 
 
-@pytest.mark.parametrize("call, error", [
-    (lambda: parallel_toy_world(0), ValueError), (lambda: parallel_toy_world(10, seed="0"), TypeError),
-    (lambda: toy_world_corpus_zh(10, unit="bpe"), ValueError), (lambda: toy_world_corpus_zh(-1), ValueError),
-])
+@pytest.mark.parametrize(
+    "call, error",
+    [
+        (lambda: parallel_toy_world(0), ValueError),
+        (lambda: parallel_toy_world(10, seed="0"), TypeError),
+        (lambda: toy_world_corpus_zh(10, unit="bpe"), ValueError),
+        (lambda: toy_world_corpus_zh(-1), ValueError),
+    ],
+)
 def test_bad_arguments(call, error):
     with pytest.raises(error):
         call()
@@ -227,8 +365,14 @@ def test_bad_arguments(call, error):
 
 # --- segmentation (nlpcourse.text.chinese) ------------------------------------------------------------
 
-TEXTS = ["我爱自然语言处理", "南京市长江大桥", "结婚的和尚未结婚的", "他来到了网易杭研大厦",
-         "小明硕士毕业于中国科学院计算所，后在日本京都大学深造", "玛丽是来自日本的女人"]
+TEXTS = [
+    "我爱自然语言处理",
+    "南京市长江大桥",
+    "结婚的和尚未结婚的",
+    "他来到了网易杭研大厦",
+    "小明硕士毕业于中国科学院计算所，后在日本京都大学深造",
+    "玛丽是来自日本的女人",
+]
 
 
 @pytest.mark.parametrize("text", TEXTS)
@@ -240,11 +384,31 @@ def test_segment_equals_jieba(text):
 
 def test_segment_hand_derived_values():
     assert segment("南京市长江大桥") == ["南京市", "长江大桥"]
-    assert segment("中华人民共和国", mode="search") == \
-        ["中华", "华人", "人民", "共和", "共和国", "中华人民共和国"]
+    assert segment("中华人民共和国", mode="search") == [
+        "中华",
+        "华人",
+        "人民",
+        "共和",
+        "共和国",
+        "中华人民共和国",
+    ]
     assert segment("我们 学习 NLP") == ["我们", "学习", "NLP"]  # spaces are never tokens
-    assert segment("我们学习NLP和BERT模型，3.14 ok", mode="char") == \
-        ["我", "们", "学", "习", "NLP", "和", "BERT", "模", "型", "，", "3", ".", "14", "ok"]
+    assert segment("我们学习NLP和BERT模型，3.14 ok", mode="char") == [
+        "我",
+        "们",
+        "学",
+        "习",
+        "NLP",
+        "和",
+        "BERT",
+        "模",
+        "型",
+        "，",
+        "3",
+        ".",
+        "14",
+        "ok",
+    ]
     assert segment("", mode="word") == [] and segment("  ", mode="char") == []
 
 
@@ -258,21 +422,35 @@ def test_segment_initialises_quietly_and_caches_in_the_data_dir(tmp_path):
     code = "from nlpcourse.text.chinese import segment; print(segment('我爱自然语言处理'))"
     env = {**os.environ, "NLPCOURSE_DATA": str(tmp_path)}
     for _ in range(2):  # first run writes the cache, the second reads it: both silent
-        result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
-                                timeout=120)
+        result = subprocess.run(
+            [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120
+        )
         assert result.returncode == 0 and result.stderr == "", result.stderr
         assert result.stdout.strip() == "['我', '爱', '自然语言', '处理']"
     assert [p.name for p in (tmp_path / "jieba").iterdir()] == ["jieba.cache"]
     # a data folder that cannot be created: the cache goes to the temporary folder, still silently
     env["NLPCOURSE_DATA"] = str(tmp_path / "jieba" / "jieba.cache" / "below-a-file")
-    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
-                            timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0 and result.stderr == "", result.stderr
 
 
-@pytest.mark.parametrize("char, expected", [("语", True), ("龘", True), ("㐀", True), ("𠀀", True),
-                                            ("，", False), ("a", False), ("7", False), ("の", False),
-                                            ("한", False), ("。", False)])
+@pytest.mark.parametrize(
+    "char, expected",
+    [
+        ("语", True),
+        ("龘", True),
+        ("㐀", True),
+        ("𠀀", True),
+        ("，", False),
+        ("a", False),
+        ("7", False),
+        ("の", False),
+        ("한", False),
+        ("。", False),
+    ],
+)
 def test_is_cjk(char, expected):
     assert is_cjk(char) is expected
 
@@ -296,22 +474,31 @@ def test_segmentation_prf_hand_derived():
     assert word_spans(["南京市", "长江大桥"]) == {(0, 3), (3, 7)}
 
 
-@pytest.mark.parametrize("call, error", [
-    (lambda: segment(b"\xe4\xbd\xa0"), TypeError), (lambda: segment(["你好"]), TypeError),
-    (lambda: segment(None), TypeError), (lambda: segment("你好", mode="bpe"), ValueError),
-    (lambda: is_cjk("你好"), ValueError), (lambda: is_cjk(20320), TypeError),
-    (lambda: is_cjk(""), ValueError),
-    (lambda: forward_max_match("你好", "你好"), TypeError), (lambda: forward_max_match(3, {"a"}), TypeError),
-    (lambda: backward_max_match("你好", {"你"}, max_len=0), ValueError),
-    (lambda: segmentation_prf(["ab"], ["a", "c"]), ValueError), (lambda: Segmenter("王后"), TypeError),
-    (lambda: Segmenter(["王 后"]), ValueError),
-])
+@pytest.mark.parametrize(
+    "call, error",
+    [
+        (lambda: segment(b"\xe4\xbd\xa0"), TypeError),
+        (lambda: segment(["你好"]), TypeError),
+        (lambda: segment(None), TypeError),
+        (lambda: segment("你好", mode="bpe"), ValueError),
+        (lambda: is_cjk("你好"), ValueError),
+        (lambda: is_cjk(20320), TypeError),
+        (lambda: is_cjk(""), ValueError),
+        (lambda: forward_max_match("你好", "你好"), TypeError),
+        (lambda: forward_max_match(3, {"a"}), TypeError),
+        (lambda: backward_max_match("你好", {"你"}, max_len=0), ValueError),
+        (lambda: segmentation_prf(["ab"], ["a", "c"]), ValueError),
+        (lambda: Segmenter("王后"), TypeError),
+        (lambda: Segmenter(["王 后"]), ValueError),
+    ],
+)
 def test_chinese_bad_input(call, error):
     with pytest.raises(error):
         call()
 
 
 # --- chapter 09: attention against the gold alignment ---------------------------------------------
+
 
 def test_gold_alignment_marks_each_character_of_an_aligned_word():
     import torch

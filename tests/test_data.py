@@ -42,6 +42,7 @@ SMALL = (300, 50, 50)
 
 # --- Corpus ----------------------------------------------------------------------------------------
 
+
 def test_corpus_from_texts_counts_and_fingerprint():
     corpus = Corpus.from_texts(["The cat sat.", "A dog barked."], name="pets")
     assert corpus.sentences == [["the", "cat", "sat", "."], ["a", "dog", "barked", "."]]
@@ -72,9 +73,15 @@ def test_empty_corpus_raises(bad):
         Corpus.from_texts(bad)
 
 
-@pytest.mark.parametrize("texts, error", [
-    ("one text", TypeError), (["fine", 3], TypeError), ([b"bytes"], TypeError), ([None], TypeError),
-])
+@pytest.mark.parametrize(
+    "texts, error",
+    [
+        ("one text", TypeError),
+        (["fine", 3], TypeError),
+        ([b"bytes"], TypeError),
+        ([None], TypeError),
+    ],
+)
 def test_corpus_rejects_non_string_text(texts, error):
     with pytest.raises(error, match="str"):
         Corpus.from_texts(texts)
@@ -93,6 +100,7 @@ def test_corpus_split_too_small_raises():
 
 
 # --- the docstring corpus ---------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def docstring_cache(tmp_path_factory):
@@ -151,6 +159,7 @@ def test_docstring_corpus_keeps_punctuation_on_request(docstring_cache):
 
 # --- the toy world ----------------------------------------------------------------------------------
 
+
 def test_toy_world_is_deterministic_per_seed():
     a, b, c = toy_world_corpus(2000, seed=0), toy_world_corpus(2000, seed=0), toy_world_corpus(2000, seed=1)
     assert a.fingerprint == b.fingerprint
@@ -199,22 +208,29 @@ def test_toy_world_relations_show_in_cooccurrence():
     assert count("will", "walk") > 3 * count("will", "walked")
 
 
-@pytest.mark.parametrize("call", [
-    lambda: toy_world_corpus(0), lambda: toy_world_corpus(-5), lambda: ToyWorld(0).sentences(0),
-])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: toy_world_corpus(0),
+        lambda: toy_world_corpus(-5),
+        lambda: ToyWorld(0).sentences(0),
+    ],
+)
 def test_toy_world_rejects_bad_counts(call):
     with pytest.raises(ValueError, match="at least 1"):
         call()
 
 
-@pytest.mark.parametrize("call", [lambda: ToyWorld("0"), lambda: toy_world_corpus(10, seed=1.5),
-                                  lambda: toy_world_corpus("100")])
+@pytest.mark.parametrize(
+    "call", [lambda: ToyWorld("0"), lambda: toy_world_corpus(10, seed=1.5), lambda: toy_world_corpus("100")]
+)
 def test_toy_world_rejects_non_int(call):
     with pytest.raises(TypeError):
         call()
 
 
 # --- sentiment --------------------------------------------------------------------------------------
+
 
 def rule_label(text: str) -> int:
     """An independent reading of the label rules: the deciding clause, its adjective, its negation."""
@@ -276,6 +292,7 @@ def test_task_datasets_are_deterministic_per_seed():
 
 # --- topics -----------------------------------------------------------------------------------------
 
+
 def test_topic_dataset_labels_and_uniqueness():
     ds = topic_dataset(sizes=(800, 100, 100), seed=0)
     assert ds["train"].features["label"].names == ["world", "sports", "business", "science"]
@@ -290,20 +307,60 @@ def test_topic_dataset_labels_and_uniqueness():
 # --- translation and the converters -----------------------------------------------------------------
 
 HAND_CHINESE = {
-    0: "零", 1: "一", 7: "七", 10: "十", 11: "十一", 12: "十二", 19: "十九", 20: "二十", 21: "二十一",
-    99: "九十九", 100: "一百", 101: "一百零一", 110: "一百一十", 111: "一百一十一", 312: "三百一十二",
-    1000: "一千", 1005: "一千零五", 1010: "一千零一十", 1100: "一千一百", 2021: "二千零二十一",
-    10000: "一万", 10001: "一万零一", 10010: "一万零一十", 10500: "一万零五百", 12345: "一万二千三百四十五",
-    20019: "二万零一十九", 100000: "十万", 101000: "十万一千", 110000: "十一万", 100100: "十万零一百",
-    1000000: "一百万", 10000000: "一千万", 10001000: "一千万一千", 99999999: "九千九百九十九万九千九百九十九",
+    0: "零",
+    1: "一",
+    7: "七",
+    10: "十",
+    11: "十一",
+    12: "十二",
+    19: "十九",
+    20: "二十",
+    21: "二十一",
+    99: "九十九",
+    100: "一百",
+    101: "一百零一",
+    110: "一百一十",
+    111: "一百一十一",
+    312: "三百一十二",
+    1000: "一千",
+    1005: "一千零五",
+    1010: "一千零一十",
+    1100: "一千一百",
+    2021: "二千零二十一",
+    10000: "一万",
+    10001: "一万零一",
+    10010: "一万零一十",
+    10500: "一万零五百",
+    12345: "一万二千三百四十五",
+    20019: "二万零一十九",
+    100000: "十万",
+    101000: "十万一千",
+    110000: "十一万",
+    100100: "十万零一百",
+    1000000: "一百万",
+    10000000: "一千万",
+    10001000: "一千万一千",
+    99999999: "九千九百九十九万九千九百九十九",
 }
 HAND_ENGLISH = {
-    0: "zero", 5: "five", 13: "thirteen", 20: "twenty", 21: "twenty-one", 99: "ninety-nine",
-    100: "one hundred", 101: "one hundred and one", 110: "one hundred and ten",
-    312: "three hundred and twelve", 1000: "one thousand", 1005: "one thousand and five",
-    1200: "one thousand two hundred", 2021: "two thousand and twenty-one",
-    20019: "twenty thousand and nineteen", 100000: "one hundred thousand",
-    110000: "one hundred and ten thousand", 1000001: "one million and one",
+    0: "zero",
+    5: "five",
+    13: "thirteen",
+    20: "twenty",
+    21: "twenty-one",
+    99: "ninety-nine",
+    100: "one hundred",
+    101: "one hundred and one",
+    110: "one hundred and ten",
+    312: "three hundred and twelve",
+    1000: "one thousand",
+    1005: "one thousand and five",
+    1200: "one thousand two hundred",
+    2021: "two thousand and twenty-one",
+    20019: "twenty thousand and nineteen",
+    100000: "one hundred thousand",
+    110000: "one hundred and ten thousand",
+    1000001: "one million and one",
     2500000: "two million five hundred thousand",
 }
 
@@ -346,8 +403,10 @@ def parse_chinese(text: str) -> int:
 
 def parse_english(text: str) -> int:
     """An independent reader of English number words."""
-    words = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
-             "fifteen sixteen seventeen eighteen nineteen").split()
+    words = (
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+        "fifteen sixteen seventeen eighteen nineteen"
+    ).split()
     values = {w: i for i, w in enumerate(words)}
     tens = "twenty thirty forty fifty sixty seventy eighty ninety".split()
     values |= {w: 10 * i for i, w in enumerate(tens, start=2)}
@@ -381,8 +440,10 @@ def test_converters_round_trip_through_independent_readers():
         check_chinese_form(zh)
 
 
-@pytest.mark.parametrize("bad, error", [(-1, ValueError), (100_000_000, ValueError), (3.0, TypeError),
-                                        (True, TypeError), ("12", TypeError)])
+@pytest.mark.parametrize(
+    "bad, error",
+    [(-1, ValueError), (100_000_000, ValueError), (3.0, TypeError), (True, TypeError), ("12", TypeError)],
+)
 def test_converters_reject_bad_numbers(bad, error):
     with pytest.raises(error):
         chinese_number(bad)
@@ -399,8 +460,20 @@ def test_date_converters_reject_non_dates():
 
 def test_every_translation_example_agrees_with_the_converters():
     ds = translation_dataset(sizes=(4000, 500, 500), seed=0)
-    months = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
-              "October", "November", "December"]
+    months = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ]
     sources = []
     for split in ds.values():
         for row in split:
@@ -430,6 +503,7 @@ def test_translation_rejects_bad_options():
 
 # --- question answering -----------------------------------------------------------------------------
 
+
 def test_qa_answers_sit_at_their_offsets():
     ds = qa_dataset(sizes=(2000, 300, 300), seed=0)
     ids = []
@@ -437,7 +511,7 @@ def test_qa_answers_sit_at_their_offsets():
         for row in split:
             ids.append(row["id"])
             (text,), (start,) = row["answers"]["text"], row["answers"]["answer_start"]
-            assert row["context"][start:start + len(text)] == text, row
+            assert row["context"][start : start + len(text)] == text, row
             assert row["context"].startswith(f"{row['title']} is a ")
             assert row["title"] in row["question"]
     assert len(set(ids)) == len(ids)
@@ -445,9 +519,20 @@ def test_qa_answers_sit_at_their_offsets():
 
 
 def test_qa_answers_are_the_facts_asked_for():
-    countries = {"France": "Paris", "Japan": "Tokyo", "Italy": "Rome", "Germany": "Berlin", "Spain": "Madrid",
-                 "China": "Beijing", "Russia": "Moscow", "Egypt": "Cairo", "Greece": "Athens",
-                 "England": "London", "Portugal": "Lisbon", "Poland": "Warsaw"}
+    countries = {
+        "France": "Paris",
+        "Japan": "Tokyo",
+        "Italy": "Rome",
+        "Germany": "Berlin",
+        "Spain": "Madrid",
+        "China": "Beijing",
+        "Russia": "Moscow",
+        "Egypt": "Cairo",
+        "Greece": "Athens",
+        "England": "London",
+        "Portugal": "Lisbon",
+        "Poland": "Warsaw",
+    }
     ds = qa_dataset(sizes=SMALL, seed=2)
     for row in ds["train"]:
         answer = row["answers"]["text"][0]
@@ -462,6 +547,7 @@ def test_qa_answers_are_the_facts_asked_for():
 
 
 # --- next-sentence prediction -----------------------------------------------------------------------
+
 
 def test_nsp_is_balanced_and_true_pairs_are_consecutive():
     ds = nsp_dataset(sizes=(1001, 200, 200), seed=0)
@@ -491,8 +577,13 @@ def test_nsp_from_docstrings_keeps_documents_apart(docstring_cache):
     unique = {p for p, docs in docs_of.items() if len(docs) == 1}  # some paragraphs recur in docstrings
 
     def docs(split):
-        return {d for row in ds[split] for p in (row["sentence_a"], row["sentence_b"]) if p in unique
-                for d in docs_of[p]}
+        return {
+            d
+            for row in ds[split]
+            for p in (row["sentence_a"], row["sentence_b"])
+            if p in unique
+            for d in docs_of[p]
+        }
 
     assert not docs("train") & docs("test") and not docs("train") & docs("validation")
 
@@ -504,18 +595,28 @@ def test_nsp_rejects_unknown_source():
 
 # --- sizes and seeds --------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("make", [sentiment_dataset, topic_dataset, translation_dataset, qa_dataset,
-                                  nsp_dataset])
-@pytest.mark.parametrize("sizes, error", [((0, 10, 10), ValueError), ((100, -1, 10), ValueError),
-                                          ((100, 10), ValueError), ((100.0, 10, 10), TypeError),
-                                          ("100", ValueError)])
+
+@pytest.mark.parametrize(
+    "make", [sentiment_dataset, topic_dataset, translation_dataset, qa_dataset, nsp_dataset]
+)
+@pytest.mark.parametrize(
+    "sizes, error",
+    [
+        ((0, 10, 10), ValueError),
+        ((100, -1, 10), ValueError),
+        ((100, 10), ValueError),
+        ((100.0, 10, 10), TypeError),
+        ("100", ValueError),
+    ],
+)
 def test_task_datasets_reject_bad_sizes(make, sizes, error):
     with pytest.raises(error, match="size"):
         make(sizes=sizes)
 
 
-@pytest.mark.parametrize("make", [sentiment_dataset, topic_dataset, translation_dataset, qa_dataset,
-                                  nsp_dataset])
+@pytest.mark.parametrize(
+    "make", [sentiment_dataset, topic_dataset, translation_dataset, qa_dataset, nsp_dataset]
+)
 def test_task_datasets_reject_bad_seeds(make):
     with pytest.raises(TypeError, match="seed"):
         make(sizes=SMALL, seed="0")
@@ -523,8 +624,16 @@ def test_task_datasets_reject_bad_seeds(make):
 
 # --- hub loaders ------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("name, alternative", [("imdb", "sentiment_dataset"), ("sst2", "sentiment_dataset"),
-                                               ("squad", "qa_dataset"), ("wikitext-2", "docstring_corpus")])
+
+@pytest.mark.parametrize(
+    "name, alternative",
+    [
+        ("imdb", "sentiment_dataset"),
+        ("sst2", "sentiment_dataset"),
+        ("squad", "qa_dataset"),
+        ("wikitext-2", "docstring_corpus"),
+    ],
+)
 def test_hub_loader_fails_fast_offline(name, alternative, monkeypatch):
     monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
     start = time.perf_counter()

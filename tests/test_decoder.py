@@ -26,8 +26,9 @@ D, HEADS, FF = 32, 4, 64
 PAD, BOS, EOS = 0, 1, 2
 
 
-def padded_ids(batch: int, seq: int, vocab: int, lengths: list[int], generator: torch.Generator
-               ) -> torch.Tensor:
+def padded_ids(
+    batch: int, seq: int, vocab: int, lengths: list[int], generator: torch.Generator
+) -> torch.Tensor:
     ids = torch.randint(3, vocab, (batch, seq), generator=generator)
     for row, length in enumerate(lengths):
         ids[row, length:] = PAD
@@ -37,17 +38,23 @@ def padded_ids(batch: int, seq: int, vocab: int, lengths: list[int], generator: 
 @pytest.mark.parametrize("norm_first", [False, True])
 @pytest.mark.parametrize("activation", ["relu", "gelu"])
 def test_decoder_layer_equals_torch(norm_first: bool, activation: str) -> None:
-    torch_layer = nn.TransformerDecoderLayer(D, HEADS, FF, dropout=0.0, activation=activation,
-                                             batch_first=True, norm_first=norm_first).eval()
+    torch_layer = nn.TransformerDecoderLayer(
+        D, HEADS, FF, dropout=0.0, activation=activation, batch_first=True, norm_first=norm_first
+    ).eval()
     ours = DecoderLayer.from_torch(torch_layer).eval()
     g = torch.Generator().manual_seed(1)
     x, memory = torch.randn(3, 6, D, generator=g), torch.randn(3, 5, D, generator=g)
     tgt = padded_ids(3, 6, 10, [6, 4, 2], g)
     src_keep = padding_mask(torch.tensor([5, 3, 1]), seq_len=5)  # (3, 1, 1, 5)
     got = ours(x, memory, self_mask=decoder_self_mask(tgt, PAD), memory_mask=src_keep)
-    expected = torch_layer(x, memory, tgt_mask=~causal_mask(6),
-                           tgt_key_padding_mask=tgt == PAD, memory_key_padding_mask=~src_keep[:, 0, 0],
-                           tgt_is_causal=True)
+    expected = torch_layer(
+        x,
+        memory,
+        tgt_mask=~causal_mask(6),
+        tgt_key_padding_mask=tgt == PAD,
+        memory_key_padding_mask=~src_keep[:, 0, 0],
+        tgt_is_causal=True,
+    )
     torch.testing.assert_close(got, expected, atol=1e-5, rtol=1e-5)
 
 
@@ -62,15 +69,27 @@ def test_decoder_self_mask_by_hand() -> None:
 @pytest.mark.parametrize("norm_first", [False, True])
 def test_transformer_equals_torch_transformer(norm_first: bool) -> None:
     """Our encoder-decoder on token ids equals nn.Transformer on the same embedded inputs."""
-    config = TransformerConfig(src_vocab_size=13, tgt_vocab_size=11, d_model=D, num_heads=HEADS, d_ff=FF,
-                               num_encoder_layers=2, num_decoder_layers=2, norm_first=norm_first)
+    config = TransformerConfig(
+        src_vocab_size=13,
+        tgt_vocab_size=11,
+        d_model=D,
+        num_heads=HEADS,
+        d_ff=FF,
+        num_encoder_layers=2,
+        num_decoder_layers=2,
+        norm_first=norm_first,
+    )
     ours = Transformer(config).eval()
     enc_layer = nn.TransformerEncoderLayer(D, HEADS, FF, 0.0, batch_first=True, norm_first=norm_first)
     dec_layer = nn.TransformerDecoderLayer(D, HEADS, FF, 0.0, batch_first=True, norm_first=norm_first)
     reference = nn.Transformer(
-        D, HEADS, batch_first=True, norm_first=norm_first,
-        custom_encoder=nn.TransformerEncoder(enc_layer, 2, norm=nn.LayerNorm(D) if norm_first else None,
-                                             enable_nested_tensor=False),
+        D,
+        HEADS,
+        batch_first=True,
+        norm_first=norm_first,
+        custom_encoder=nn.TransformerEncoder(
+            enc_layer, 2, norm=nn.LayerNorm(D) if norm_first else None, enable_nested_tensor=False
+        ),
         custom_decoder=nn.TransformerDecoder(dec_layer, 2, norm=nn.LayerNorm(D) if norm_first else None),
     ).eval()
     with torch.no_grad():
@@ -91,9 +110,15 @@ def test_transformer_equals_torch_transformer(norm_first: bool) -> None:
         got = ours.decoder(tgt, memory, self_mask=decoder_self_mask(tgt, PAD), memory_mask=memory_mask)
         src_x = ours.encoder.positions(ours.encoder.embed(src) * math.sqrt(D))
         tgt_x = ours.decoder.positions(ours.decoder.embed(tgt) * math.sqrt(D))
-        expected = reference(src_x, tgt_x, tgt_mask=~causal_mask(6),
-                             src_key_padding_mask=src == PAD, tgt_key_padding_mask=tgt == PAD,
-                             memory_key_padding_mask=src == PAD, tgt_is_causal=True)
+        expected = reference(
+            src_x,
+            tgt_x,
+            tgt_mask=~causal_mask(6),
+            src_key_padding_mask=src == PAD,
+            tgt_key_padding_mask=tgt == PAD,
+            memory_key_padding_mask=src == PAD,
+            tgt_is_causal=True,
+        )
     torch.testing.assert_close(got, expected, atol=1e-5, rtol=1e-5)
 
 
@@ -113,8 +138,8 @@ def trained() -> Transformer:
         tgt_in = torch.zeros(32, 8, dtype=torch.long)
         tgt_out = torch.zeros(32, 8, dtype=torch.long)
         for i, row in enumerate(rows):
-            tgt_in[i, :len(row) + 1] = torch.tensor([BOS, *row])
-            tgt_out[i, :len(row) + 1] = torch.tensor([*row, EOS])
+            tgt_in[i, : len(row) + 1] = torch.tensor([BOS, *row])
+            tgt_out[i, : len(row) + 1] = torch.tensor([*row, EOS])
         loss = model(src, tgt_in, tgt_out)[1]
         optimizer.zero_grad()
         loss.backward()
@@ -131,14 +156,15 @@ def until_eos(ids: torch.Tensor) -> list[list[int]]:
     """Each row up to and including its first eos (what a translation is, whatever the padding)."""
     rows = []
     for row in ids.tolist():
-        rows.append(row[:row.index(EOS) + 1] if EOS in row else row)
+        rows.append(row[: row.index(EOS) + 1] if EOS in row else row)
     return rows
 
 
 @pytest.mark.parametrize("norm_first", [False, True])
 def test_cache_equals_recomputation_at_every_step(norm_first: bool) -> None:
-    config = TransformerConfig(src_vocab_size=13, tgt_vocab_size=11, d_model=D, num_heads=HEADS, d_ff=FF,
-                               norm_first=norm_first)
+    config = TransformerConfig(
+        src_vocab_size=13, tgt_vocab_size=11, d_model=D, num_heads=HEADS, d_ff=FF, norm_first=norm_first
+    )
     model = Transformer(config).eval()
     g = torch.Generator().manual_seed(3)
     src, tgt = padded_ids(3, 7, 13, [7, 4, 2], g), torch.randint(3, 11, (3, 9), generator=g)
@@ -147,15 +173,21 @@ def test_cache_equals_recomputation_at_every_step(norm_first: bool) -> None:
         full = model.decode(tgt, memory, memory_mask)  # (3, 9, vocab), all positions at once
         cache = model.new_cache()
         steps = [model.decode(tgt[:, :2], memory, memory_mask, cache=cache)]  # a 2-token prefill
-        steps += [model.decode(tgt[:, t:t + 1], memory, memory_mask, cache=cache) for t in range(2, 9)]
+        steps += [model.decode(tgt[:, t : t + 1], memory, memory_mask, cache=cache) for t in range(2, 9)]
     torch.testing.assert_close(torch.cat(steps, dim=1), full, atol=1e-5, rtol=1e-5)
     assert cache.length == 9 and cache.layers[0].self_k.shape == (3, HEADS, 9, D // HEADS)
 
 
 @pytest.mark.parametrize("share", [False, True])
 def test_marian_logits_equal(share: bool) -> None:
-    config = TransformerConfig(src_vocab_size=15, tgt_vocab_size=15 if share else 11, d_model=D,
-                               num_heads=HEADS, d_ff=FF, share_embeddings=share)
+    config = TransformerConfig(
+        src_vocab_size=15,
+        tgt_vocab_size=15 if share else 11,
+        d_model=D,
+        num_heads=HEADS,
+        d_ff=FF,
+        share_embeddings=share,
+    )
     model = Transformer(config).eval()
     g = torch.Generator().manual_seed(4)
     src, tgt = padded_ids(3, 7, 15, [7, 5, 2], g), torch.randint(3, 11, (3, 6), generator=g)
@@ -177,8 +209,11 @@ def test_greedy_equals_generate(trained: Transformer) -> None:
     src = sources()
     hf = to_marian(trained)
     ours = greedy_decode(trained, src, max_new_tokens=10)
-    theirs = hf.generate(input_ids=src, attention_mask=(src != PAD).long(),
-                         generation_config=marian_generation_config(trained, 10))
+    theirs = hf.generate(
+        input_ids=src,
+        attention_mask=(src != PAD).long(),
+        generation_config=marian_generation_config(trained, 10),
+    )
     assert until_eos(ours) == until_eos(theirs)
     assert len({len(r) for r in until_eos(ours)}) > 2, "outputs should differ in length"
 
@@ -189,8 +224,11 @@ def test_beam_search_equals_generate(trained: Transformer, beam_size: int, lengt
     src = sources()
     hf = to_marian(trained)
     ours = beam_search(trained, src, beam_size, max_new_tokens=10, length_penalty=length_penalty)
-    theirs = hf.generate(input_ids=src, attention_mask=(src != PAD).long(),
-                         generation_config=marian_generation_config(trained, 10, beam_size, length_penalty))
+    theirs = hf.generate(
+        input_ids=src,
+        attention_mask=(src != PAD).long(),
+        generation_config=marian_generation_config(trained, 10, beam_size, length_penalty),
+    )
     assert until_eos(ours) == until_eos(theirs)
 
 
@@ -198,8 +236,11 @@ def test_beam_search_stops_at_max_new_tokens(trained: Transformer) -> None:
     src = sources()
     hf = to_marian(trained)
     ours = beam_search(trained, src, 3, max_new_tokens=3)
-    theirs = hf.generate(input_ids=src, attention_mask=(src != PAD).long(),
-                         generation_config=marian_generation_config(trained, 3, 3))
+    theirs = hf.generate(
+        input_ids=src,
+        attention_mask=(src != PAD).long(),
+        generation_config=marian_generation_config(trained, 3, 3),
+    )
     assert ours.shape[1] <= 4
     assert until_eos(ours) == until_eos(theirs)
 
@@ -215,14 +256,15 @@ def test_cached_and_uncached_decoding_agree(trained: Transformer, beam_size: int
     cached = beam_search(trained, src, beam_size, 10, use_cache=True)
     uncached = beam_search(trained, src, beam_size, 10, use_cache=False)
     assert torch.equal(cached, uncached)
-    assert torch.equal(greedy_decode(trained, src, 10, use_cache=True),
-                       greedy_decode(trained, src, 10, use_cache=False))
+    assert torch.equal(
+        greedy_decode(trained, src, 10, use_cache=True), greedy_decode(trained, src, 10, use_cache=False)
+    )
 
 
 def test_beam_search_batch_rows_are_independent(trained: Transformer) -> None:
     src = sources()
     batched = until_eos(beam_search(trained, src, 3, 10))
-    alone = [until_eos(beam_search(trained, src[i:i + 1], 3, 10))[0] for i in range(len(src))]
+    alone = [until_eos(beam_search(trained, src[i : i + 1], 3, 10))[0] for i in range(len(src))]
     assert batched == alone
 
 
@@ -230,7 +272,7 @@ def test_outputs_pad_after_eos(trained: Transformer) -> None:
     out = greedy_decode(trained, sources(), 10)
     for row in out.tolist():
         if EOS in row:
-            assert all(t == PAD for t in row[row.index(EOS) + 1:])
+            assert all(t == PAD for t in row[row.index(EOS) + 1 :])
     assert (out[:, 0] == BOS).all()
 
 

@@ -17,17 +17,35 @@ def test_two_processes_equal_one(tmp_path):
     steps = 4
     env = dict(os.environ, OMP_NUM_THREADS="1")
     result = subprocess.run(
-        [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
-         "-m", "nlpcourse.distributed.ddp", "--steps", str(steps), "--global-batch", "8",
-         "--out", str(tmp_path)],
-        capture_output=True, text=True, timeout=240, env=env)
+        [
+            sys.executable,
+            "-m",
+            "torch.distributed.run",
+            "--standalone",
+            "--nproc_per_node",
+            "2",
+            "-m",
+            "nlpcourse.distributed.ddp",
+            "--steps",
+            str(steps),
+            "--global-batch",
+            "8",
+            "--out",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        env=env,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     parallel = torch.load(tmp_path / "result.pt", weights_only=True)
     assert parallel["world_size"] == 2
     losses, state = train_single(steps, global_batch=8)
     assert len(parallel["losses"]) == steps
-    torch.testing.assert_close(torch.tensor(parallel["losses"]), torch.tensor(losses), atol=1e-6, rtol=0,
-                               check_dtype=False)
+    torch.testing.assert_close(
+        torch.tensor(parallel["losses"]), torch.tensor(losses), atol=1e-6, rtol=0, check_dtype=False
+    )
     assert losses[-1] < losses[0]
     assert state.keys() == parallel["state"].keys()
     for key, value in state.items():

@@ -32,6 +32,7 @@ def chinese():
 
 # --- the translation files ----------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_every_cell_and_string_is_translated_and_current(chapter):
     problems = editions.problems(chapter)
@@ -46,7 +47,8 @@ def test_translations_keep_markdown_structure(chapter):
         en, zh = entry["en"], str(entry.get("zh") or "")
         heading = re.compile(r"^(#+)\s*([0-9.]+)?", re.M)
         assert [m.groups() for m in heading.finditer(en)] == [m.groups() for m in heading.finditer(zh)], (
-            f"{chapter} {cell_id}: headings differ")
+            f"{chapter} {cell_id}: headings differ"
+        )
         display = re.compile(r"\$\$.+?\$\$", re.S)
         assert len(display.findall(en)) == len(display.findall(zh)), f"{chapter} {cell_id}: formulas differ"
         assert CJK.search(zh), f"{chapter} {cell_id}: no Chinese in the translation"
@@ -89,6 +91,7 @@ def test_yaml_round_trip_is_exact():
 
 # --- the release ---------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_chinese_release_is_in_sync_and_grades_like_the_english(chapter, tmp_path):
     """notebooks/zh equals the translation of notebooks/ now; code cells, ids and nbgrader metadata
@@ -96,7 +99,8 @@ def test_chinese_release_is_in_sync_and_grades_like_the_english(chapter, tmp_pat
     english = nbformat.read(editions.release_path(chapter), as_version=4)
     committed = nbformat.read(editions.release_path(chapter, "zh"), as_version=4)
     assert committed == editions.translate(english, chapter), (
-        f"notebooks/zh/{chapter} is stale: run `make release` (or `nlpcourse edition zh`) and commit")
+        f"notebooks/zh/{chapter} is stale: run `make release` (or `nlpcourse edition zh`) and commit"
+    )
     assert [c.get("id") for c in committed.cells] == [c.get("id") for c in english.cells]
     for a, b in zip(english.cells, committed.cells, strict=True):
         assert a.metadata == b.metadata
@@ -104,9 +108,13 @@ def test_chinese_release_is_in_sync_and_grades_like_the_english(chapter, tmp_pat
             assert a.source == b.source
     package = editions.package_strings_path(chapter)
     assert package.read_text(encoding="utf-8") == editions.package_strings(
-        chapter, {k: v for k, v in editions.load(chapter)["strings"].items()
-                  if k in editions.shown_strings(committed) and str(v).strip()}), (
-        f"{package} is stale: run `nlpcourse edition zh`")
+        chapter,
+        {
+            k: v
+            for k, v in editions.load(chapter)["strings"].items()
+            if k in editions.shown_strings(committed) and str(v).strip()
+        },
+    ), f"{package} is stale: run `nlpcourse edition zh`"
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
@@ -123,6 +131,7 @@ def test_students_get_no_hidden_test_text(chapter):
 
 
 # --- the glossary --------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_every_chapter_opens_with_its_glossary(chapter):
@@ -145,12 +154,18 @@ def test_course_glossary_is_generated_from_the_chapters():
 
 # --- messages ------------------------------------------------------------------------------------
 
+
 def _tr_templates() -> dict[str, str]:
     found = {}
     for path in sorted((ROOT / "nlpcourse").rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "tr" and node.args \
-                    and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
+            if (
+                isinstance(node, ast.Call)
+                and getattr(node.func, "id", None) == "tr"
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+                and isinstance(node.args[0].value, str)
+            ):
                 found[node.args[0].value] = str(path.relative_to(ROOT))
     return found
 
@@ -210,6 +225,7 @@ def test_language_comes_from_environment_then_notebook(tmp_path, monkeypatch):
 
 # --- figures and widgets -------------------------------------------------------------------------
 
+
 def _pixels(text: str, font: str) -> np.ndarray:
     import matplotlib.pyplot as plt
 
@@ -235,8 +251,9 @@ def test_a_chinese_font_draws_real_glyphs_not_boxes():
     assert (a != b).sum() > 20 and (a < 128).sum() > 20
     path = font_manager.findfont(font_manager.FontProperties(family=font), fallback_to_default=False)
     ft = FT2Font(path)
-    characters = {ch for chapter in CHAPTERS for term in editions.load(chapter)["glossary"]
-                  for ch in term["zh"]}
+    characters = {
+        ch for chapter in CHAPTERS for term in editions.load(chapter)["glossary"] for ch in term["zh"]
+    }
     missing = [ch for ch in characters if CJK.match(ch) and ft.get_char_index(ord(ch)) == 0]
     assert not missing
 
@@ -274,6 +291,7 @@ def test_edition_command_checks_chapters_named_after_the_flag(capsys):
 
 # --- one gradebook for both editions ---------------------------------------------------------------
 
+
 @pytest.mark.slow
 def test_nlpcourse_grade_grades_both_editions_with_one_gradebook(tmp_path):
     """A class that mixes editions: the English and the Chinese solution get full marks from the same
@@ -290,23 +308,36 @@ def test_nlpcourse_grade_grades_both_editions_with_one_gradebook(tmp_path):
     release = nbformat.read(root / "notebooks" / chapter / f"{chapter}.ipynb", as_version=4)
     solutions = nbformat.read(root / "solutions" / chapter / f"{chapter}.ipynb", as_version=4)
     chinese = editions.translate(release, chapter)
-    students = {"en_solution": with_solutions(release, solutions), "en_blank": release,
-                "zh_solution": with_solutions(chinese, solutions), "zh_blank": chinese}
+    students = {
+        "en_solution": with_solutions(release, solutions),
+        "en_blank": release,
+        "zh_solution": with_solutions(chinese, solutions),
+        "zh_blank": chinese,
+    }
     for student, nb in students.items():
         (tmp_path / "in" / student).mkdir(parents=True)
         nbformat.write(nb, tmp_path / "in" / student / f"{chapter}.ipynb")
-    command = [str(Path(sys.executable).parent / "nlpcourse"), "grade", chapter, str(tmp_path / "in"),
-               "--course", str(root), "--quiet"]
-    result = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, timeout=1200,
-                            check=False)
+    command = [
+        str(Path(sys.executable).parent / "nlpcourse"),
+        "grade",
+        chapter,
+        str(tmp_path / "in"),
+        "--course",
+        str(root),
+        "--quiet",
+    ]
+    result = subprocess.run(
+        command, cwd=root, env=env, capture_output=True, text=True, timeout=1200, check=False
+    )
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
     report = json.loads((root / "grades" / f"{chapter}.json").read_text())
     grades = {r["student"]: r for r in report["students"]}
     top = grades["en_solution"]["score"]
     assert top > 0 and grades["zh_solution"]["score"] == top
     assert grades["en_blank"]["score"] == grades["zh_blank"]["score"] == 0
-    feedback = {s: (root / "feedback" / s / chapter / f"{chapter}.html").read_text(encoding="utf-8")
-                for s in students}
+    feedback = {
+        s: (root / "feedback" / s / chapter / f"{chapter}.html").read_text(encoding="utf-8") for s in students
+    }
     assert "尚未作答" in feedback["zh_blank"] and "not answered yet" not in feedback["zh_blank"]
     assert "not answered yet" in feedback["en_blank"] and "尚未作答" not in feedback["en_blank"]
     title = editions.load(chapter)["cells"]["md-001"]["zh"].splitlines()[0].lstrip("# ")

@@ -48,8 +48,10 @@ def test_distillation_loss_has_the_t_squared_factor(t):
     y = torch.tensor([1, 0, 2, 2, 1])
     pt, ps = (zt / t).softmax(-1), (zs / t).softmax(-1)
     kl = (pt * (pt.log() - ps.log())).sum(-1).mean()
-    torch.testing.assert_close(distillation_loss(zs, zt, y, temperature=t, alpha=0.5),
-                               0.5 * t * t * kl + 0.5 * F.cross_entropy(zs, y))
+    torch.testing.assert_close(
+        distillation_loss(zs, zt, y, temperature=t, alpha=0.5),
+        0.5 * t * t * kl + 0.5 * F.cross_entropy(zs, y),
+    )
     # the soft term's gradient is T (p_s^T - p_t^T) / batch: of order (z_s - z_t) / classes, whatever T
     zs = zs.clone().requires_grad_()
     distillation_loss(zs, zt, temperature=t, alpha=1.0).backward()
@@ -87,9 +89,16 @@ class TinyClassifier(nn.Module):
 
     def __init__(self, layers=3, vocab=40, hidden=16):
         super().__init__()
-        config = BertConfig(vocab_size=vocab, hidden_size=hidden, num_hidden_layers=layers,
-                            num_attention_heads=2, intermediate_size=32, max_position_embeddings=16,
-                            hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0)
+        config = BertConfig(
+            vocab_size=vocab,
+            hidden_size=hidden,
+            num_hidden_layers=layers,
+            num_attention_heads=2,
+            intermediate_size=32,
+            max_position_embeddings=16,
+            hidden_dropout_prob=0.0,
+            attention_probs_dropout_prob=0.0,
+        )
         self.bert = BertModel(config, add_pooling_layer=False)
         self.classifier = nn.Linear(hidden, 2)
 
@@ -117,8 +126,9 @@ def test_student_state_dict_keeps_chosen_layers():
     state = student_state_dict(teacher.state_dict(), [0, 2])
     student = TinyClassifier(layers=2)
     student.load_state_dict(state)  # strict: exactly the right keys
-    torch.testing.assert_close(student.bert.encoder.layer[1].linear1.weight,
-                               teacher.bert.encoder.layer[2].linear1.weight)
+    torch.testing.assert_close(
+        student.bert.encoder.layer[1].linear1.weight, teacher.bert.encoder.layer[2].linear1.weight
+    )
     torch.testing.assert_close(student.classifier.weight, teacher.classifier.weight)
     with pytest.raises(ValueError):
         student_state_dict(teacher.state_dict(), [0, 7])
@@ -128,8 +138,14 @@ def test_distill_moves_the_student_towards_the_teacher():
     torch.manual_seed(0)
     teacher = TinyClassifier(layers=3)
     data = _toy_batches(8)
-    train(teacher, lambda s: data[s % 8], 80, torch.optim.Adam(teacher.parameters(), lr=1e-2),
-          loss_fn=lambda m, b: F.cross_entropy(m(*b[:3])[0], b[3]), progress=False)
+    train(
+        teacher,
+        lambda s: data[s % 8],
+        80,
+        torch.optim.Adam(teacher.parameters(), lr=1e-2),
+        loss_fn=lambda m, b: F.cross_entropy(m(*b[:3])[0], b[3]),
+        progress=False,
+    )
     assert accuracy_on(teacher, data) > 0.9
     student = TinyClassifier(layers=1)
     student.load_state_dict(student_state_dict(teacher.state_dict(), [0]))
@@ -137,12 +153,20 @@ def test_distill_moves_the_student_towards_the_teacher():
 
     def gap():
         with torch.no_grad():
-            return sum(F.kl_div(student(*b[:3])[0].log_softmax(-1), teacher(*b[:3])[0].log_softmax(-1),
-                                log_target=True, reduction="batchmean") for b in test)
+            return sum(
+                F.kl_div(
+                    student(*b[:3])[0].log_softmax(-1),
+                    teacher(*b[:3])[0].log_softmax(-1),
+                    log_target=True,
+                    reduction="batchmean",
+                )
+                for b in test
+            )
 
     before = gap()
-    history = distill(student, teacher, lambda s: data[s % 8], 60, lr=1e-2, temperature=2.0, alpha=0.5,
-                      progress=False)
+    history = distill(
+        student, teacher, lambda s: data[s % 8], 60, lr=1e-2, temperature=2.0, alpha=0.5, progress=False
+    )
     assert len(history["loss"]) == 60
     assert gap() < before / 2
 

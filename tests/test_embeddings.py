@@ -55,7 +55,6 @@ GLOVE_MIN_ACCURACY = 0.45
 RANDOM_MAX_ACCURACY = 0.02
 
 
-
 @pytest.fixture(scope="module")
 def toy() -> list[list[str]]:
     return toy_world_corpus(20_000, seed=0).sentences
@@ -66,8 +65,11 @@ def skipgram_vectors(toy) -> WordVectors:
     return train_word2vec(toy, Word2VecConfig(seed=0))[0]
 
 
-TINY = [["the", "cat", "sat", "on", "the", "mat"], ["a", "dog", "sat"],
-        ["the", "dog", "ran", "on", "a", "mat"]]
+TINY = [
+    ["the", "cat", "sat", "on", "the", "mat"],
+    ["a", "dog", "sat"],
+    ["the", "dog", "ran", "on", "a", "mat"],
+]
 
 
 # --- the loss and its gradients ---------------------------------------------------------------------
@@ -95,8 +97,9 @@ def test_hand_written_gradients_match_autograd_and_finite_differences():
 
     assert torch.autograd.gradcheck(loss, (v, u_pos, u_neg))  # autograd against finite differences
     expected = torch.autograd.grad(loss(v, u_pos, u_neg), (v, u_pos, u_neg))
-    for got, want in zip(negative_sampling_grads(v.detach(), u_pos.detach(), u_neg.detach()), expected,
-                         strict=True):
+    for got, want in zip(
+        negative_sampling_grads(v.detach(), u_pos.detach(), u_neg.detach()), expected, strict=True
+    ):
         torch.testing.assert_close(got, want)
 
 
@@ -192,8 +195,13 @@ def test_subsample_drops_unknown_words_and_keeps_sentences():
 
 
 def _brute_force_pairs(sentences: list[list[int]], window: int) -> list[tuple[int, int]]:
-    return [(s[i], s[j]) for s in sentences for i in range(len(s)) for j in range(len(s))
-            if i != j and abs(i - j) <= window]
+    return [
+        (s[i], s[j])
+        for s in sentences
+        for i in range(len(s))
+        for j in range(len(s))
+        if i != j and abs(i - j) <= window
+    ]
 
 
 def test_skipgram_pairs_fixed_and_dynamic_windows():
@@ -204,13 +212,15 @@ def test_skipgram_pairs_fixed_and_dynamic_windows():
     assert list(zip(centres.tolist(), contexts.tolist(), strict=True)) == _brute_force_pairs(sentences, 2)
     # dynamic windows: a subset; distance d is kept with probability (window - d + 1) / window
     long = torch.arange(20_000) % 50 + 1
-    centres, contexts = skipgram_pairs(long, torch.tensor([0, 20_000]), window=5,
-                                       generator=torch.Generator().manual_seed(0))
+    centres, contexts = skipgram_pairs(
+        long, torch.tensor([0, 20_000]), window=5, generator=torch.Generator().manual_seed(0)
+    )
     distance = (contexts - centres) % 50  # ids are positions modulo 50, plus 1
     distance = torch.minimum(distance, 50 - distance)
     share = torch.bincount(distance, minlength=6)[1:6].double() / (2 * 20_000)
-    torch.testing.assert_close(share, torch.tensor([1.0, 0.8, 0.6, 0.4, 0.2], dtype=torch.float64),
-                               atol=0.02, rtol=0)
+    torch.testing.assert_close(
+        share, torch.tensor([1.0, 0.8, 0.6, 0.4, 0.2], dtype=torch.float64), atol=0.02, rtol=0
+    )
 
 
 def test_cbow_windows_hold_the_neighbours():
@@ -266,8 +276,9 @@ def test_readable_torch_trainer_reaches_the_same_quality(toy, skipgram_vectors):
 
 def test_same_quality_as_gensim(toy, skipgram_vectors):
     gensim = pytest.importorskip("gensim")
-    model = gensim.models.Word2Vec(toy, vector_size=100, window=5, negative=5, min_count=5, sg=1,
-                                   epochs=5, workers=1, seed=0)
+    model = gensim.models.Word2Vec(
+        toy, vector_size=100, window=5, negative=5, min_count=5, sg=1, epochs=5, workers=1, seed=0
+    )
     theirs = WordVectors(model.wv.index_to_key, torch.from_numpy(model.wv.vectors))
     ours = analogy_accuracy(skipgram_vectors, analogies()).accuracy
     assert abs(ours - analogy_accuracy(theirs, analogies()).accuracy) < 0.1
@@ -310,8 +321,11 @@ def test_glove_module_predicts_log_counts():
     model = GloVe(5, 4)
     i, j, x = torch.tensor([0, 1]), torch.tensor([2, 3]), torch.tensor([10.0, 200.0])
     prediction, loss = model(i, j, x)
-    expected = (model.w.weight[i] * model.w_tilde.weight[j]).sum(-1) + model.b.weight[i, 0] + \
-        model.b_tilde.weight[j, 0]
+    expected = (
+        (model.w.weight[i] * model.w_tilde.weight[j]).sum(-1)
+        + model.b.weight[i, 0]
+        + model.b_tilde.weight[j, 0]
+    )
     torch.testing.assert_close(prediction, expected)
     torch.testing.assert_close(loss, (glove_weight(x) * (expected - x.log()) ** 2).mean())
 
@@ -370,8 +384,9 @@ def test_malformed_files_and_vectors_are_rejected(tmp_path):
 
 def test_cosine_similarity():
     x, y = torch.randn(3, 5), torch.randn(4, 5)
-    torch.testing.assert_close(cosine_similarity(x, y),
-                               torch.nn.functional.cosine_similarity(x[:, None], y[None], dim=-1))
+    torch.testing.assert_close(
+        cosine_similarity(x, y), torch.nn.functional.cosine_similarity(x[:, None], y[None], dim=-1)
+    )
     assert cosine_similarity(torch.zeros(1, 5), y).abs().max() == 0
 
 
@@ -395,8 +410,12 @@ def test_neighbour_overlap_of_identical_and_random_vectors(skipgram_vectors):
 def test_projections():
     generator = torch.Generator().manual_seed(0)
     centres = torch.randn(2, 20, generator=generator) * 5
-    x = torch.cat([centres[0] + torch.randn(15, 20, generator=generator),
-                   centres[1] + torch.randn(15, 20, generator=generator)])
+    x = torch.cat(
+        [
+            centres[0] + torch.randn(15, 20, generator=generator),
+            centres[1] + torch.randn(15, 20, generator=generator),
+        ]
+    )
     pca = pca_2d(x)
     u, s, _ = np.linalg.svd(x.double().numpy() - x.double().numpy().mean(0), full_matrices=False)
     np.testing.assert_allclose(np.abs(pca.numpy()), np.abs(u[:, :2] * s[:2]), rtol=1e-4, atol=1e-4)

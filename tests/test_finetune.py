@@ -39,9 +39,16 @@ from nlpcourse.pretraining import BertConfig
 
 
 def tiny_config(**overrides) -> BertConfig:
-    values = dict(vocab_size=99, hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
-                  intermediate_size=37, max_position_embeddings=32, hidden_dropout_prob=0.0,
-                  attention_probs_dropout_prob=0.0)
+    values = dict(
+        vocab_size=99,
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        intermediate_size=37,
+        max_position_embeddings=32,
+        hidden_dropout_prob=0.0,
+        attention_probs_dropout_prob=0.0,
+    )
     return BertConfig(**{**values, **overrides})
 
 
@@ -72,13 +79,15 @@ def toy_task(n: int, seed: int, seq: int = 6) -> EncodedDataset:
 
 # --- the classifier against transformers ------------------------------------------------------------
 
+
 @pytest.mark.parametrize("attn", ["eager", "sdpa"])
 def test_logits_equal_transformers_tiny(attn):
     from transformers import BertForSequenceClassification
 
     torch.manual_seed(0)
-    theirs = BertForSequenceClassification(tiny_config().to_transformers(num_labels=3,
-                                                                         attn_implementation=attn)).eval()
+    theirs = BertForSequenceClassification(
+        tiny_config().to_transformers(num_labels=3, attn_implementation=attn)
+    ).eval()
     ours = SequenceClassifier.from_transformers(theirs).eval()
     ids, types, mask = tiny_batch()
     labels = torch.tensor([0, 1, 2] * 4 + [1])
@@ -87,8 +96,9 @@ def test_logits_equal_transformers_tiny(attn):
     torch.testing.assert_close(logits, expected.logits, atol=1e-5, rtol=1e-4)
     torch.testing.assert_close(loss, expected.loss, atol=1e-5, rtol=1e-4)
     back = ours.to_transformers().eval()
-    torch.testing.assert_close(back(input_ids=ids, attention_mask=mask).logits, expected.logits, atol=1e-5,
-                               rtol=1e-4)
+    torch.testing.assert_close(
+        back(input_ids=ids, attention_mask=mask).logits, expected.logits, atol=1e-5, rtol=1e-4
+    )
 
 
 def test_minilm_classifier_equals_transformers():
@@ -97,8 +107,9 @@ def test_minilm_classifier_equals_transformers():
     ours = SequenceClassifier.from_pretrained_minilm(num_labels=2, seed=0).eval()
     theirs = ours.to_transformers(attn_implementation="sdpa").eval()
     tokenizer = load_tokenizer()
-    batch = tokenizer(["The plot was not very good but the acting was superb.", "Dull."], padding=True,
-                      return_tensors="pt")
+    batch = tokenizer(
+        ["The plot was not very good but the acting was superb.", "Dull."], padding=True, return_tensors="pt"
+    )
     with torch.no_grad():
         logits, loss = ours(batch["input_ids"], batch["token_type_ids"], batch["attention_mask"])
         expected = theirs(**batch).logits
@@ -144,6 +155,7 @@ def test_from_checkpoint_reads_a_pretrainer_file(tmp_path):
 
 
 # --- LoRA against peft --------------------------------------------------------------------------------
+
 
 def test_lora_linear_equals_peft():
     from peft import LoraConfig, get_peft_model
@@ -227,6 +239,7 @@ def test_apply_lora_rejects_unknown_targets_and_qkv_dropout():
 
 # --- metrics against scikit-learn -------------------------------------------------------------------------
 
+
 def test_metrics_equal_scikit_learn():
     from sklearn import metrics
 
@@ -236,17 +249,21 @@ def test_metrics_equal_scikit_learn():
     predictions = torch.where(torch.rand(200, generator=g) < 0.6, labels, noise)
     predictions[predictions == 3] = 2  # class 3 is never predicted: its F1 is 0
     assert accuracy(predictions, labels) == pytest.approx(metrics.accuracy_score(labels, predictions))
-    assert torch.equal(confusion_matrix(predictions, labels, 4),
-                       torch.as_tensor(metrics.confusion_matrix(labels, predictions, labels=range(4))))
+    assert torch.equal(
+        confusion_matrix(predictions, labels, 4),
+        torch.as_tensor(metrics.confusion_matrix(labels, predictions, labels=range(4))),
+    )
     expected = metrics.f1_score(labels, predictions, average="macro", labels=range(4), zero_division=0)
     assert macro_f1(predictions, labels, 4) == pytest.approx(expected)
     per_class = metrics.f1_score(labels, predictions, average=None, labels=range(4), zero_division=0)
     torch.testing.assert_close(f1_per_class(predictions, labels, 4), torch.as_tensor(per_class))
     five = macro_f1(predictions, labels, 5)  # a class absent from both counts 0 when it is asked for
-    assert five == pytest.approx(metrics.f1_score(labels, predictions, average="macro", labels=range(5),
-                                                  zero_division=0))
+    assert five == pytest.approx(
+        metrics.f1_score(labels, predictions, average="macro", labels=range(5), zero_division=0)
+    )
     assert macro_f1([0, 2, 2], [0, 2, 0]) == pytest.approx(
-        metrics.f1_score([0, 2, 0], [0, 2, 2], average="macro", zero_division=0))
+        metrics.f1_score([0, 2, 0], [0, 2, 2], average="macro", zero_division=0)
+    )
 
 
 def test_metrics_reject_bad_input():
@@ -272,6 +289,7 @@ def test_bag_of_words_equals_count_vectorizer():
 
 
 # --- freezing, schedules, early stopping -----------------------------------------------------------------
+
 
 def test_freezing_really_freezes():
     model = SequenceClassifier(tiny_config(), seed=0)
@@ -321,8 +339,9 @@ def test_fine_tune_learns_and_follows_the_schedule():
     torch.manual_seed(0)
     model = SequenceClassifier(tiny_config(), pooling="mean", seed=0)
     train, validation = toy_task(256, 0), toy_task(64, 1)
-    history = fine_tune(model, train, validation, steps=60, batch_size=16, lr=3e-3, warmup=0.1, eval_every=20,
-                        progress=False)
+    history = fine_tune(
+        model, train, validation, steps=60, batch_size=16, lr=3e-3, warmup=0.1, eval_every=20, progress=False
+    )
     assert len(history["loss"]) == 60 and len(history["val_accuracy"]) == 3
     assert history["lr"][0] == pytest.approx(3e-3 / 6) and history["lr"][5] == pytest.approx(3e-3)
     assert history["lr"][-1] == pytest.approx(3e-3 / 54)
@@ -334,8 +353,18 @@ def test_early_stopping_restores_the_best_weights():
     torch.manual_seed(0)
     model = SequenceClassifier(tiny_config(), pooling="mean", seed=0)
     train, validation = toy_task(16, 0), toy_task(64, 1)  # 16 examples: it overfits
-    history = fine_tune(model, train, validation, steps=400, batch_size=8, lr=1e-2, warmup=0.0, eval_every=5,
-                        patience=2, progress=False)
+    history = fine_tune(
+        model,
+        train,
+        validation,
+        steps=400,
+        batch_size=8,
+        lr=1e-2,
+        warmup=0.0,
+        eval_every=5,
+        patience=2,
+        progress=False,
+    )
     best = min(range(len(history["val_loss"])), key=history["val_loss"].__getitem__)
     assert history["stopped_step"][0] < 400, "the validation loss never rose: no early stop"
     assert history["best_step"][0] == 5 * (best + 1)
@@ -343,6 +372,7 @@ def test_early_stopping_restores_the_best_weights():
 
 
 # --- data and bad input ------------------------------------------------------------------------------------
+
 
 def test_batches_pad_dynamically_and_cover_each_epoch():
     data = EncodedDataset([[2, 5, 3], [2, 5, 6, 7, 3], [2, 3], [2, 9, 9, 3]], [0, 1, 0, 1], 2)

@@ -172,9 +172,7 @@ def read_gradebook(course: Course) -> dict[str, dict[str, tuple] | None]:
             except MissingEntry:
                 out[student] = None
                 continue
-            out[student] = {
-                g.name: (g.auto_score, g.manual_score, g.needs_manual_grade) for g in sub.grades
-            }
+            out[student] = {g.name: (g.auto_score, g.manual_score, g.needs_manual_grade) for g in sub.grades}
     return out
 
 
@@ -185,7 +183,8 @@ def graded(course: Course) -> Graded:
     start = time.monotonic()
     auto = run_nbgrader(
         ["autograde", name, "--create", "--force", f"--Execute.timeout={LOOP_TIMEOUT_S}"],
-        root, env=env,
+        root,
+        env=env,
     )
     result = Graded(course, auto.returncode, auto.stdout, time.monotonic() - start)
     result.grades = read_gradebook(course)
@@ -258,7 +257,8 @@ def test_solution_runs_clean(graded: Graded):
             elif out.output_type == "stream" and out.name == "stderr" and graded_cell:
                 problems.append(f"graded cell {i} wrote to stderr: {out.text[:200]!r}")
     assert not problems, (
-        "the solution's autograded notebook has:\n" + "\n".join(problems)
+        "the solution's autograded notebook has:\n"
+        + "\n".join(problems)
         + f"\n(a CellTimeoutError here means an honest cell took over {LOOP_TIMEOUT_S} s)"
     )
 
@@ -385,4 +385,3 @@ def test_validate_verdict_is_in_the_output_not_the_exit_code(course: Course, tmp
     passing = validate_output(solved, course.root, env=course.env)
     assert "Success! Your notebook passes all the tests." in passing, passing[-3000:]
     assert "VALIDATION FAILED" not in passing, passing[-3000:]
-

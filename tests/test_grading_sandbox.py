@@ -75,8 +75,12 @@ class Student:
 
     @property
     def graded(self) -> bool:
-        return self.outcome not in ("corrupt notebook", "missing notebook", "rejected submission",
-                                    "tampered notebook")
+        return self.outcome not in (
+            "corrupt notebook",
+            "missing notebook",
+            "rejected submission",
+            "tampered notebook",
+        )
 
     @property
     def score(self) -> float:
@@ -311,27 +315,31 @@ kernel.session.send(kernel.iopub_socket, "stream", {"name": "stdout"}, parent=ke
 
 
 def reader(paths: list[Path]) -> str:
-    return "\n".join([
-        "import os",
-        f"for path in {[str(p) for p in paths]!r}:",
-        "    try:",
-        "        print('READ', path, len(open(path, 'rb').read()))",
-        "    except OSError as error:",
-        "        print('DENIED', path, type(error).__name__)",
-        "print('UID', os.getuid())",
-    ])
+    return "\n".join(
+        [
+            "import os",
+            f"for path in {[str(p) for p in paths]!r}:",
+            "    try:",
+            "        print('READ', path, len(open(path, 'rb').read()))",
+            "    except OSError as error:",
+            "        print('DENIED', path, type(error).__name__)",
+            "print('UID', os.getuid())",
+        ]
+    )
 
 
 def connector(port: int) -> str:
-    return "\n".join([
-        "import socket",
-        f"for host, port in [('127.0.0.1', {port}), ('1.1.1.1', 80), ('pypi.org', 443)]:",
-        "    try:",
-        "        socket.create_connection((host, port), timeout=3).close()",
-        "        print('CONNECTED', host)",
-        "    except OSError as error:",
-        "        print('BLOCKED', host, type(error).__name__)",
-    ])
+    return "\n".join(
+        [
+            "import socket",
+            f"for host, port in [('127.0.0.1', {port}), ('1.1.1.1', 80), ('pypi.org', 443)]:",
+            "    try:",
+            "        socket.create_connection((host, port), timeout=3).close()",
+            "        print('CONNECTED', host)",
+            "    except OSError as error:",
+            "        print('BLOCKED', host, type(error).__name__)",
+        ]
+    )
 
 
 @dataclass
@@ -370,8 +378,13 @@ def fabricate(course: Class, listen_port: int) -> None:
     leaks = _with_cell(_answer(solved, "softmax", LEAKS), 'get_ipython().run_line_magic("xmode", "Verbose")')
     wrong_one_hot = "def one_hot(ids, vocab_size):\n    return torch.zeros(len(ids), vocab_size)"
     leaks = _answer(leaks, "one_hot", wrong_one_hot)
-    secrets = [root / "solutions" / CHAPTER / f"{CHAPTER}.ipynb", root / "gradebook.db",
-               root / "nbgrader_config.py", out / "solution" / f"{CHAPTER}.ipynb", Path("/etc/shadow")]
+    secrets = [
+        root / "solutions" / CHAPTER / f"{CHAPTER}.ipynb",
+        root / "gradebook.db",
+        root / "nbgrader_config.py",
+        out / "solution" / f"{CHAPTER}.ipynb",
+        Path("/etc/shadow"),
+    ]
     notebooks = {
         "solution": solved,
         "blank": course.release,
@@ -400,8 +413,9 @@ def fabricate(course: Class, listen_port: int) -> None:
     notebooks["prints_60_cells"] = printing
     notebooks["comm_buffers"] = _with_cell(solved, COMM)
     sleeper = copy.deepcopy(solved)
-    index = next(i for i, c in enumerate(sleeper.cells)
-                 if c.metadata.get("nbgrader", {}).get("grade_id") == "softmax")
+    index = next(
+        i for i, c in enumerate(sleeper.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == "softmax"
+    )
     for _ in range(4):  # 200 s in all, each cell under the cell timeout
         sleeper.cells.insert(index, nbformat.v4.new_code_cell(SLEEP))
     notebooks["sleeps"] = sleeper
@@ -448,10 +462,21 @@ def fabricate(course: Class, listen_port: int) -> None:
 
 
 def grade(course: Class, submissions: Path) -> subprocess.CompletedProcess[str]:
-    command = [str(BIN / "nlpcourse"), "grade", CHAPTER, str(submissions), "--course", str(course.root),
-               "--timeout", str(TIMEOUT_S), "--notebook-timeout", str(NOTEBOOK_TIMEOUT_S)]
-    return subprocess.run(command, cwd=course.root, env=course.env, capture_output=True, text=True,
-                          timeout=2700, check=False)
+    command = [
+        str(BIN / "nlpcourse"),
+        "grade",
+        CHAPTER,
+        str(submissions),
+        "--course",
+        str(course.root),
+        "--timeout",
+        str(TIMEOUT_S),
+        "--notebook-timeout",
+        str(NOTEBOOK_TIMEOUT_S),
+    ]
+    return subprocess.run(
+        command, cwd=course.root, env=course.env, capture_output=True, text=True, timeout=2700, check=False
+    )
 
 
 def listen() -> tuple[socket.socket, dict]:
@@ -480,9 +505,14 @@ def course(tmp_path_factory) -> Class:
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
         gb.update_or_create_assignment(CHAPTER, duedate=DUE)
     name = f"{CHAPTER}.ipynb"
-    return Class(root, tmp_path_factory.mktemp("submissions"), env,
-                 nbformat.read(root / "solutions" / CHAPTER / name, as_version=4),
-                 nbformat.read(root / "notebooks" / CHAPTER / name, as_version=4), {})
+    return Class(
+        root,
+        tmp_path_factory.mktemp("submissions"),
+        env,
+        nbformat.read(root / "solutions" / CHAPTER / name, as_version=4),
+        nbformat.read(root / "notebooks" / CHAPTER / name, as_version=4),
+        {},
+    )
 
 
 @pytest.fixture(scope="module")
@@ -504,9 +534,13 @@ def autograded(course: Class, student: str) -> nbformat.NotebookNode:
 
 
 def outputs(nb, kind: str = "stream") -> str:
-    return "\n".join(out.get("text", "") if kind == "stream" else f"{out.get('ename')}: {out.get('evalue')}"
-                     for cell in nb.cells if cell.cell_type == "code"
-                     for out in cell.outputs if out.output_type == kind)
+    return "\n".join(
+        out.get("text", "") if kind == "stream" else f"{out.get('ename')}: {out.get('evalue')}"
+        for cell in nb.cells
+        if cell.cell_type == "code"
+        for out in cell.outputs
+        if out.output_type == kind
+    )
 
 
 def results(course: Class) -> dict[str, dict]:
@@ -679,22 +713,32 @@ def rerun(course: Class, run, tmp_path_factory):
         z.writestr(f"{CHAPTER}_solution_attempt_{stamp}_{CHAPTER}.ipynb", "{ broken")
         z.writestr(f"{CHAPTER}_blank_attempt_{stamp}_{CHAPTER}.ipynb", nbformat.writes(course.release))
         # item 2: mallory's upload is named like an upload of blank's, later: it stays mallory's
-        z.writestr(f"{CHAPTER}_mallory_attempt_{stamp}_x_blank_attempt_2024-12-31-23-59-00_{CHAPTER}.ipynb",
-                   solved)
+        z.writestr(
+            f"{CHAPTER}_mallory_attempt_{stamp}_x_blank_attempt_2024-12-31-23-59-00_{CHAPTER}.ipynb", solved
+        )
         for hour in ("10", "11"):  # two uploads claim the same student
             z.writestr(f"{CHAPTER}_dup_attempt_2024-12-30-{hour}-00-00_{CHAPTER}.ipynb", solved)
         z.writestr(f"{CHAPTER}_setuid_attempt_{stamp}_{CHAPTER}.zip", _nested_setuid())
-        z.writestr(f"{CHAPTER}_traversal_attempt_{stamp}_{CHAPTER}.zip",
-                   _nested({"../../escaped.ipynb": solved}))
-        z.writestr(f"{CHAPTER}_zipbomb_attempt_{stamp}_{CHAPTER}.zip",
-                   _nested({f"{CHAPTER}.ipynb": solved, "padding.bin": b"\0" * (300 * 2**20)}))
+        z.writestr(
+            f"{CHAPTER}_traversal_attempt_{stamp}_{CHAPTER}.zip", _nested({"../../escaped.ipynb": solved})
+        )
+        z.writestr(
+            f"{CHAPTER}_zipbomb_attempt_{stamp}_{CHAPTER}.zip",
+            _nested({f"{CHAPTER}.ipynb": solved, "padding.bin": b"\0" * (300 * 2**20)}),
+        )
         z.writestr(f"{CHAPTER}_nested_attempt_{stamp}_{CHAPTER}.zip", _nested({f"{CHAPTER}.ipynb": solved}))
     return before, grade(course, archive)
 
 
 #: Students of the LMS zip beyond the first run's, and their outcome (items 1, 2, 4, 7).
-LMS_ATTACKS = {"mallory": "missing notebook", "dup": "rejected submission", "setuid": "corrupt notebook",
-               "traversal": "rejected submission", "zipbomb": "rejected submission", "nested": "ok"}
+LMS_ATTACKS = {
+    "mallory": "missing notebook",
+    "dup": "rejected submission",
+    "setuid": "corrupt notebook",
+    "traversal": "rejected submission",
+    "zipbomb": "rejected submission",
+    "nested": "ok",
+}
 
 
 def _nested(files: dict[str, str | bytes]) -> bytes:
@@ -790,8 +834,11 @@ def test_partial_credit_claim_is_not_read_as_points(course, run):
     assert data["reasons"] == [] and data["score"] == 3.0, data
     nb = autograded(course, "partial_credit")
     for cell in nb.cells:
-        assert all(out.output_type != "execute_result" for out in cell.get("outputs", [])
-                   if cell.metadata.get("nbgrader", {}).get("grade") and cell.cell_type == "code")
+        assert all(
+            out.output_type != "execute_result"
+            for out in cell.get("outputs", [])
+            if cell.metadata.get("nbgrader", {}).get("grade") and cell.cell_type == "code"
+        )
 
 
 def test_memfd_memory_is_counted(course, run):
@@ -881,8 +928,9 @@ def test_manual_grades_then_export_gives_the_totals(course, run, rerun):
             grade_.needs_manual_grade = False  # what Formgrader does when a grader enters points
             gb.db.commit()
     command = [str(BIN / "nlpcourse"), "grade", CHAPTER, "--export", "--course", str(course.root)]
-    done = subprocess.run(command, cwd=course.root, env=course.env, capture_output=True, text=True,
-                          timeout=300, check=False)
+    done = subprocess.run(
+        command, cwd=course.root, env=course.env, capture_output=True, text=True, timeout=300, check=False
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     with open(course.root / "grades" / f"{CHAPTER}.csv", newline="") as f:
         rows = {row["student_id"]: row for row in csv.DictReader(f)}
@@ -928,10 +976,22 @@ def fresh(course: Class, tmp_path_factory):
         nbformat.write(nb, subs / name / f"{CHAPTER}.ipynb")
     env = {k: v for k, v in course.env.items() if k not in ("VIRTUAL_ENV",)}
     env["PATH"] = "/usr/local/bin:/usr/bin:/bin"
-    command = [str(BIN / "nlpcourse"), "grade", CHAPTER, str(subs), "--course", str(root), "--workers", "1",
-               "--timeout", str(TIMEOUT_S), "--quiet"]
-    done = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, timeout=1800,
-                          check=False)
+    command = [
+        str(BIN / "nlpcourse"),
+        "grade",
+        CHAPTER,
+        str(subs),
+        "--course",
+        str(root),
+        "--workers",
+        "1",
+        "--timeout",
+        str(TIMEOUT_S),
+        "--quiet",
+    ]
+    done = subprocess.run(
+        command, cwd=root, env=env, capture_output=True, text=True, timeout=1800, check=False
+    )
     return root, done
 
 

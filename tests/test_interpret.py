@@ -22,9 +22,16 @@ from nlpcourse.interpret import (
 )
 from nlpcourse.pretraining import BertConfig, BertModel
 
-CONFIG = BertConfig(vocab_size=50, hidden_size=16, num_hidden_layers=2, num_attention_heads=4,
-                    intermediate_size=32, max_position_embeddings=12, hidden_dropout_prob=0.0,
-                    attention_probs_dropout_prob=0.0)
+CONFIG = BertConfig(
+    vocab_size=50,
+    hidden_size=16,
+    num_hidden_layers=2,
+    num_attention_heads=4,
+    intermediate_size=32,
+    max_position_embeddings=12,
+    hidden_dropout_prob=0.0,
+    attention_probs_dropout_prob=0.0,
+)
 
 
 class Classifier(nn.Module):
@@ -66,8 +73,9 @@ def test_integrated_gradients_equal_captum(method):
     _, _, _, forward, embeds = _setup()
     baseline = torch.randn_like(embeds) * 0.1
     ours = integrated_gradients(forward, embeds, 1, baseline, steps=16, method=method)
-    theirs = IntegratedGradients(forward).attribute(embeds, baselines=baseline, target=1, n_steps=16,
-                                                    method=method)
+    theirs = IntegratedGradients(forward).attribute(
+        embeds, baselines=baseline, target=1, n_steps=16, method=method
+    )
     if method == "riemann_trapezoid":  # captum spaces its 16 points 1/15 apart but weighs them by 1/16
         theirs = theirs * 16 / 15
     torch.testing.assert_close(ours, theirs, atol=1e-5, rtol=1e-4)
@@ -84,7 +92,7 @@ def test_integrated_gradients_are_complete():
 def test_quadrature_integrates_polynomials():
     for method in ("gausslegendre", "riemann_trapezoid"):
         points, weights = quadrature(200, method)
-        assert float((weights * points ** 2).sum()) == pytest.approx(1 / 3, abs=1e-4)
+        assert float((weights * points**2).sum()) == pytest.approx(1 / 3, abs=1e-4)
     with pytest.raises(ValueError):
         quadrature(1)
     with pytest.raises(ValueError):
@@ -107,8 +115,8 @@ def _without_head_weights(model, layer, head):
     size = 16 // 4
     v = clone.bert.encoder.layer[layer].self_attn.v_proj
     with torch.no_grad():
-        v.weight[head * size:(head + 1) * size] = 0
-        v.bias[head * size:(head + 1) * size] = 0
+        v.weight[head * size : (head + 1) * size] = 0
+        v.bias[head * size : (head + 1) * size] = 0
     return clone
 
 
@@ -133,16 +141,24 @@ def test_ablation_on_a_transformers_bert():
     from transformers import BertModel as HFBert
 
     torch.manual_seed(0)
-    model = HFBert(HFConfig(vocab_size=50, hidden_size=16, num_hidden_layers=2, num_attention_heads=4,
-                            intermediate_size=32, max_position_embeddings=12)).eval()
+    model = HFBert(
+        HFConfig(
+            vocab_size=50,
+            hidden_size=16,
+            num_hidden_layers=2,
+            num_attention_heads=4,
+            intermediate_size=32,
+            max_position_embeddings=12,
+        )
+    ).eval()
     ids = torch.randint(1, 50, (2, 6))
     with torch.no_grad(), ablate_heads(model, {0: [1, 3]}, num_heads=4):
         ablated = model(ids).last_hidden_state
     value = model.encoder.layer[0].attention.self.value
     with torch.no_grad():
         for head in (1, 3):
-            value.weight[head * 4:(head + 1) * 4] = 0
-            value.bias[head * 4:(head + 1) * 4] = 0
+            value.weight[head * 4 : (head + 1) * 4] = 0
+            value.bias[head * 4 : (head + 1) * 4] = 0
         torch.testing.assert_close(ablated, model(ids).last_hidden_state)
 
 
@@ -190,8 +206,15 @@ def test_number_phrases_and_layer_vectors():
     assert labels.count(1) == 5 and all(t.startswith("the ") for t in texts)
     torch.manual_seed(0)
     tokenizer = load_tokenizer()
-    model = HFBert(HFConfig(vocab_size=tokenizer.vocab_size, hidden_size=16, num_hidden_layers=2,
-                            num_attention_heads=2, intermediate_size=32)).eval()
+    model = HFBert(
+        HFConfig(
+            vocab_size=tokenizer.vocab_size,
+            hidden_size=16,
+            num_hidden_layers=2,
+            num_attention_heads=2,
+            intermediate_size=32,
+        )
+    ).eval()
     texts = ["the mice in the hole", "the dog in the kennel", "the horses in the stable"]
     vectors = layer_vectors(model, tokenizer, texts, batch_size=2)
     assert len(vectors) == 3 and vectors[0].shape == (3, 16)

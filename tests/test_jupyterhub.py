@@ -62,8 +62,13 @@ def _free_port() -> int:
 
 def _as(user: str, *command: str, cwd: Path, env: dict[str, str], timeout: int = 300):
     """Run a command as a local user, with the environment of their hub server."""
-    result = subprocess.run(["runuser", "-u", user, "--", "env", "-i", *[f"{k}={v}" for k, v in env.items()],
-                             *command], cwd=cwd, capture_output=True, text=True, timeout=timeout)
+    result = subprocess.run(
+        ["runuser", "-u", user, "--", "env", "-i", *[f"{k}={v}" for k, v in env.items()], *command],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
     assert result.returncode == 0, f"{' '.join(command)} as {user}:\n{result.stdout}\n{result.stderr}"
     return result
 
@@ -105,8 +110,10 @@ def _reachable_by_all(*paths: Path) -> Iterator[None]:
 @pytest.fixture(scope="module")
 def hub_env() -> Iterator[dict]:
     _need(hasattr(os, "geteuid") and os.geteuid() == 0, "the JupyterHub test runs as root (it creates users)")
-    _need(shutil.which("configurable-http-proxy") is not None,
-          "configurable-http-proxy not found: run .ci/install-system-packages")
+    _need(
+        shutil.which("configurable-http-proxy") is not None,
+        "configurable-http-proxy not found: run .ci/install-system-packages",
+    )
     _need(CHROMIUM.exists(), f"{CHROMIUM} not found: run .ci/install-system-packages")
     _need((BIN / "jupyterhub").exists(), "jupyterhub is not installed: pip install -e '.[dev,hub]'")
     base = Path(tempfile.mkdtemp(prefix="nlpcourse-hub-", dir="/tmp"))
@@ -124,7 +131,8 @@ def hub_env() -> Iterator[dict]:
         (site / "nbgrader_config.py").write_text(
             f"c = get_config()\nc.Exchange.root = {str(exchange)!r}\n"
             "c.CourseDirectory.course_id = 'nlpcourse'\n",
-            encoding="utf-8")
+            encoding="utf-8",
+        )
         site.chmod(0o755)
         (site / "nbgrader_config.py").chmod(0o644)
         # the instructor's course folder: the chapter's source and release, their own gradebook
@@ -136,8 +144,11 @@ def hub_env() -> Iterator[dict]:
         env = {
             "PATH": f"{BIN}:/usr/local/bin:/usr/bin:/bin",
             "JUPYTER_CONFIG_PATH": str(site),
-            "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
-            "OMP_WAIT_POLICY": "PASSIVE", "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+            "HF_HUB_OFFLINE": "1",
+            "HF_DATASETS_OFFLINE": "1",
+            "TRANSFORMERS_OFFLINE": "1",
+            "OMP_WAIT_POLICY": "PASSIVE",
+            "PYDEVD_DISABLE_FILE_VALIDATION": "1",
         }
         yield {"base": base, "exchange": exchange, "site": site, "course": course, "homes": homes, "env": env}
     finally:
@@ -151,29 +162,37 @@ def hub(hub_env: dict) -> Iterator[str]:
     port, hub_port, api_port = _free_port(), _free_port(), _free_port()
     config = base / "jupyterhub_config.py"
     student_env = {**env, "JUPYTER_CONFIG_DIR": str(ROOT / ".jupyter")}  # the students' profile
-    config.write_text(f"""
+    config.write_text(
+        f"""
 c = get_config()
 c.JupyterHub.bind_url = "http://127.0.0.1:{port}"
 c.JupyterHub.hub_bind_url = "http://127.0.0.1:{hub_port}"
 c.ConfigurableHTTPProxy.api_url = "http://127.0.0.1:{api_port}"
-c.ConfigurableHTTPProxy.pid_file = {str(base / 'proxy.pid')!r}
-c.JupyterHub.db_url = "sqlite:///{base / 'hub.sqlite'}"
-c.JupyterHub.cookie_secret_file = {str(base / 'cookie_secret')!r}
+c.ConfigurableHTTPProxy.pid_file = {str(base / "proxy.pid")!r}
+c.JupyterHub.db_url = "sqlite:///{base / "hub.sqlite"}"
+c.JupyterHub.cookie_secret_file = {str(base / "cookie_secret")!r}
 c.JupyterHub.authenticator_class = "pam"
 c.Authenticator.allowed_users = {set(STUDENTS) | {INSTRUCTOR}!r}
 c.JupyterHub.spawner_class = "localprocess"
-c.Spawner.cmd = [{str(BIN / 'jupyterhub-singleuser')!r}]
+c.Spawner.cmd = [{str(BIN / "jupyterhub-singleuser")!r}]
 c.Spawner.default_url = "/lab"
 c.Spawner.environment = {student_env!r}
 c.Spawner.start_timeout = 120
 c.Spawner.http_timeout = 120
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     log = base / "hub.log"
     with log.open("wb") as out:
-        process = subprocess.Popen([str(BIN / "jupyterhub"), "-f", str(config)], cwd=base, stdout=out,
-                                   stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                   env={**os.environ, "PATH": env["PATH"] + ":" + os.environ.get("PATH", "")},
-                                   start_new_session=True)
+        process = subprocess.Popen(
+            [str(BIN / "jupyterhub"), "-f", str(config)],
+            cwd=base,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env={**os.environ, "PATH": env["PATH"] + ":" + os.environ.get("PATH", "")},
+            start_new_session=True,
+        )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -204,8 +223,11 @@ c.Spawner.http_timeout = 120
 
 def _solved(notebook: dict) -> dict:
     solution = json.loads((ROOT / "solutions" / CHAPTER / f"{CHAPTER}.ipynb").read_text(encoding="utf-8"))
-    answers = {c["metadata"]["nbgrader"]["grade_id"]: c["source"] for c in solution["cells"]
-               if c["metadata"].get("nbgrader", {}).get("solution")}
+    answers = {
+        c["metadata"]["nbgrader"]["grade_id"]: c["source"]
+        for c in solution["cells"]
+        if c["metadata"].get("nbgrader", {}).get("solution")
+    }
     for cell in notebook["cells"]:
         grader = cell["metadata"].get("nbgrader", {})
         if grader.get("solution") and cell["cell_type"] == "code":
@@ -259,18 +281,34 @@ def test_a_class_on_jupyterhub(hub: str, hub_env: dict):
     instructor_env = {**env, "HOME": str(hub_env["homes"][INSTRUCTOR])}
     step("hub up")
     # 1. the instructor releases chapter 00 to the exchange
-    _as(INSTRUCTOR, str(BIN / "nbgrader"), "generate_assignment", CHAPTER, "--force", cwd=course,
-        env=instructor_env)
-    _as(INSTRUCTOR, str(BIN / "nbgrader"), "release_assignment", CHAPTER, "--force", cwd=course,
-        env=instructor_env)
+    _as(
+        INSTRUCTOR,
+        str(BIN / "nbgrader"),
+        "generate_assignment",
+        CHAPTER,
+        "--force",
+        cwd=course,
+        env=instructor_env,
+    )
+    _as(
+        INSTRUCTOR,
+        str(BIN / "nbgrader"),
+        "release_assignment",
+        CHAPTER,
+        "--force",
+        cwd=course,
+        env=instructor_env,
+    )
     step("released")
     assert (hub_env["exchange"] / "nlpcourse" / "outbound" / CHAPTER / f"{CHAPTER}.ipynb").is_file()
 
     notebook_path = f"{CHAPTER}/{CHAPTER}.ipynb"
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"])
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+        )
         try:
             # 2. both students log in (their servers start side by side), then each fetches, works
             # and submits, in the browser
@@ -293,11 +331,17 @@ def test_a_class_on_jupyterhub(hub: str, hub_env: dict):
                     model = _contents(page, hub, student, notebook_path)
                     assert model["type"] == "notebook"
                     work = _solved(model["content"]) if student == STUDENTS[0] else model["content"]
-                    _contents(page, hub, student, notebook_path,
-                              {"type": "notebook", "format": "json", "content": work})
+                    _contents(
+                        page,
+                        hub,
+                        student,
+                        notebook_path,
+                        {"type": "notebook", "format": "json", "content": work},
+                    )
                     fetched.get_by_role("button", name="Submit").click()
                     page.locator("#submitted_assignments_list .list_item", has_text=CHAPTER).first.wait_for(
-                        timeout=60_000)
+                        timeout=60_000
+                    )
                 except BaseException:
                     with contextlib.suppress(Exception):
                         page.screenshot(path=str(hub_env["base"] / f"{student}.png"))
@@ -309,16 +353,27 @@ def test_a_class_on_jupyterhub(hub: str, hub_env: dict):
             assert inbound == sorted(STUDENTS)
 
             # 3. the instructor collects, grades with nlpcourse grade, releases feedback
-            _as(INSTRUCTOR, str(BIN / "nbgrader"), "collect", CHAPTER, cwd=course,
-                env=instructor_env)
-            graded = _as(INSTRUCTOR, str(BIN / "nlpcourse"), "grade", CHAPTER, "submitted", "--quiet",
-                         "--workers", "2", cwd=course, env=instructor_env, timeout=600)
+            _as(INSTRUCTOR, str(BIN / "nbgrader"), "collect", CHAPTER, cwd=course, env=instructor_env)
+            graded = _as(
+                INSTRUCTOR,
+                str(BIN / "nlpcourse"),
+                "grade",
+                CHAPTER,
+                "submitted",
+                "--quiet",
+                "--workers",
+                "2",
+                cwd=course,
+                env=instructor_env,
+                timeout=600,
+            )
             assert (course / "grades" / f"{CHAPTER}.csv").is_file(), graded.stdout
             scores = {s: _score(graded.stdout, s) for s in STUDENTS}
             assert scores[STUDENTS[0]] > 0 and scores[STUDENTS[1]] == 0, graded.stdout
             step("graded")
-            _as(INSTRUCTOR, str(BIN / "nbgrader"), "release_feedback", CHAPTER, cwd=course,
-                env=instructor_env)
+            _as(
+                INSTRUCTOR, str(BIN / "nbgrader"), "release_feedback", CHAPTER, cwd=course, env=instructor_env
+            )
 
             # 4. a student fetches the feedback in the browser
             page = pages[STUDENTS[0]]

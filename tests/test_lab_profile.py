@@ -30,8 +30,11 @@ pytestmark = [pytest.mark.slow]
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
 CHAPTER = "00_welcome"
-STUDENT_PLUGINS_OFF = {"@jupyter/nbgrader:formgrader", "@jupyter/nbgrader:create-assignment",
-                       "@jupyter/nbgrader:course-list"}
+STUDENT_PLUGINS_OFF = {
+    "@jupyter/nbgrader:formgrader",
+    "@jupyter/nbgrader:create-assignment",
+    "@jupyter/nbgrader:course-list",
+}
 
 
 def _free_port() -> int:
@@ -66,15 +69,31 @@ def _make_target(target: str, tmp: Path) -> Iterator[Server]:
     (root / CHAPTER).mkdir(parents=True)
     shutil.copy2(ROOT / "notebooks" / CHAPTER / f"{CHAPTER}.ipynb", root / CHAPTER)
     port, token = _free_port(), secrets.token_hex(12)
-    args = (f"--no-browser --port={port} --ServerApp.port_retries=0 --ServerApp.ip=127.0.0.1 "
-            f"--IdentityProvider.token={token}")
+    args = (
+        f"--no-browser --port={port} --ServerApp.port_retries=0 --ServerApp.ip=127.0.0.1 "
+        f"--IdentityProvider.token={token}"
+    )
     log = tmp / f"{target}.log"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "MAKE"))}
-    command = ["make", "--no-print-directory", target, f"LAB_ARGS={args}", f"LAB_ROOT={root}",
-               f"JUPYTERLAB_WORKSPACES_DIR={tmp / 'workspaces'}", f"JUPYTER_RUNTIME_DIR={tmp / 'runtime'}"]
+    command = [
+        "make",
+        "--no-print-directory",
+        target,
+        f"LAB_ARGS={args}",
+        f"LAB_ROOT={root}",
+        f"JUPYTERLAB_WORKSPACES_DIR={tmp / 'workspaces'}",
+        f"JUPYTER_RUNTIME_DIR={tmp / 'runtime'}",
+    ]
     with log.open("wb") as out:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                   stdin=subprocess.DEVNULL, start_new_session=True)
+        process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
     server = Server(f"http://127.0.0.1:{port}", token, root, log)
     try:
         deadline = time.monotonic() + 90
@@ -125,8 +144,9 @@ def test_instructor_lab_keeps_formgrader(tmp_path: Path):
 def test_no_incompatible_lab_extension_is_enabled():
     """jupyterlab-rise pulls in jupyterlab-mathjax3, a Lab 3 bundle: dropped and disabled."""
     env = {**os.environ, "JUPYTER_CONFIG_DIR": str(ROOT / ".jupyter")}
-    result = subprocess.run(["jupyter", "labextension", "list"], capture_output=True, text=True, env=env,
-                            cwd=ROOT)
+    result = subprocess.run(
+        ["jupyter", "labextension", "list"], capture_output=True, text=True, env=env, cwd=ROOT
+    )
     out = result.stdout + result.stderr
     plain = re.sub(r"\x1b\[[0-9;]*m", "", out)
     pattern = r"incompatible with the current version of jupyterlab:\n(.*?)\n\s*\n"
@@ -142,9 +162,12 @@ def test_language_info_is_completed_on_open(tmp_path: Path):
 
     from nlpcourse.lab import complete_language_info, kernel_language_info
 
-    notebook = v4.new_notebook(metadata={"kernelspec": {"name": "python3", "language": "python",
-                                                        "display_name": "Python 3 (ipykernel)"},
-                                         "language_info": {"name": "python"}})
+    notebook = v4.new_notebook(
+        metadata={
+            "kernelspec": {"name": "python3", "language": "python", "display_name": "Python 3 (ipykernel)"},
+            "language_info": {"name": "python"},
+        }
+    )
     assert complete_language_info(notebook)
     assert notebook.metadata.language_info == kernel_language_info()
     assert not complete_language_info(notebook)  # complete already: nothing to do
@@ -155,19 +178,35 @@ def test_language_info_is_completed_on_open(tmp_path: Path):
 # ------------------------------------------------------------------------------------- browser
 
 TQDM_NOTEBOOK = {
-    "cells": [{"cell_type": "code", "execution_count": None, "id": "bar", "metadata": {}, "outputs": [],
-               "source": ["from tqdm.auto import tqdm\n", "for _ in tqdm(range(3), desc='training'):\n",
-                          "    pass"]}],
-    "metadata": {"kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python",
-                                "name": "python3"}, "language_info": {"name": "python"}},
-    "nbformat": 4, "nbformat_minor": 5,
+    "cells": [
+        {
+            "cell_type": "code",
+            "execution_count": None,
+            "id": "bar",
+            "metadata": {},
+            "outputs": [],
+            "source": [
+                "from tqdm.auto import tqdm\n",
+                "for _ in tqdm(range(3), desc='training'):\n",
+                "    pass",
+            ],
+        }
+    ],
+    "metadata": {
+        "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
+        "language_info": {"name": "python"},
+    },
+    "nbformat": 4,
+    "nbformat_minor": 5,
 }
 
 
 def _idle(page) -> None:
     page.wait_for_function(
         """() => [...document.querySelectorAll('#jp-main-statusbar .jp-StatusBar-TextItem')]
-                 .some(n => /[|]\\s*Idle$/.test(n.textContent.trim()))""", timeout=60_000)
+                 .some(n => /[|]\\s*Idle$/.test(n.textContent.trim()))""",
+        timeout=60_000,
+    )
 
 
 @pytest.mark.browser
@@ -181,8 +220,10 @@ def test_student_lab_in_the_browser(student: Server):
     (student.root / "progress.ipynb").write_text(json.dumps(TQDM_NOTEBOOK), encoding="utf-8")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"])
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+        )
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.goto(f"{student.url}/lab/tree/{CHAPTER}/{CHAPTER}.ipynb?reset&token={student.token}")
@@ -190,13 +231,17 @@ def test_student_lab_in_the_browser(student: Server):
             _idle(page)
             time.sleep(2)  # JupyterLab updates the notebook's metadata from the kernel just after idle
             # 1. the chapter opens clean: not marked unsaved
-            dirty = page.eval_on_selector_all(".lm-TabBar-tab.jp-mod-dirty",
-                                              "n => n.map(x => x.textContent)")
+            dirty = page.eval_on_selector_all(".lm-TabBar-tab.jp-mod-dirty", "n => n.map(x => x.textContent)")
             assert dirty == [], f"opened notebook marked unsaved: {dirty}"
             # 2. the notebook toolbar has Validate; the Nbgrader menu has the assignment list only
-            assert page.locator(".jp-NotebookPanel-toolbar .validate-button, "
-                                ".jp-NotebookPanel-toolbar [data-jp-item-name*='alidate']").count() >= 1 or \
-                page.get_by_role("button", name=re.compile("Validate")).count() >= 1
+            assert (
+                page.locator(
+                    ".jp-NotebookPanel-toolbar .validate-button, "
+                    ".jp-NotebookPanel-toolbar [data-jp-item-name*='alidate']"
+                ).count()
+                >= 1
+                or page.get_by_role("button", name=re.compile("Validate")).count() >= 1
+            )
             page.locator(".lm-MenuBar-itemLabel", has_text=re.compile("^Nbgrader$")).click()
             items = page.eval_on_selector_all(".lm-Menu-itemLabel", "n => n.map(x => x.textContent)")
             page.keyboard.press("Escape")

@@ -36,15 +36,31 @@ def test_constraints_pin_every_installed_dependency():
     pinned = _pins(ROOT / "constraints.txt")
     missing = sorted(set(expected) - set(pinned))
     extra = sorted(set(pinned) - set(expected))
-    differ = sorted(f"{n}: installed {expected[n]}, pinned {pinned[n]}"
-                    for n in set(expected) & set(pinned) if expected[n] != pinned[n])
+    differ = sorted(
+        f"{n}: installed {expected[n]}, pinned {pinned[n]}"
+        for n in set(expected) & set(pinned)
+        if expected[n] != pinned[n]
+    )
     assert not (missing or extra or differ), (
         f"constraints.txt is out of date (run `make lock`): unpinned {missing}, no longer needed "
         f"{extra}, other versions {differ}"
     )
     # a real lock, not a handful of top-level names: transitive dependencies are there too
-    for name in ("torch", "transformers", "nbgrader", "jupyterlab", "tokenizers", "huggingface-hub",
-                 "accelerate", "sacrebleu", "peft", "scikit-learn", "captum", "jinja2", "tornado"):
+    for name in (
+        "torch",
+        "transformers",
+        "nbgrader",
+        "jupyterlab",
+        "tokenizers",
+        "huggingface-hub",
+        "accelerate",
+        "sacrebleu",
+        "peft",
+        "scikit-learn",
+        "captum",
+        "jinja2",
+        "tornado",
+    ):
         assert name in pinned, f"{name} is not pinned"
 
 
@@ -71,8 +87,9 @@ def test_environment_files_use_the_same_pins():
 
 
 def test_lock_check_mode_agrees():
-    result = subprocess.run([sys.executable, str(ROOT / ".ci" / "lock.py"), "--check"],
-                            capture_output=True, text=True, cwd=ROOT)
+    result = subprocess.run(
+        [sys.executable, str(ROOT / ".ci" / "lock.py"), "--check"], capture_output=True, text=True, cwd=ROOT
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -89,17 +106,30 @@ def test_binder_installs_the_package_without_new_dependencies():
     assert "--no-deps" in post_build, "binder/postBuild must not resolve versions of its own"
 
 
-@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0 or not shutil.which("setpriv"),
-                    reason="needs root to play an unprivileged user on a machine without the packages")
+@pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() != 0 or not shutil.which("setpriv"),
+    reason="needs root to play an unprivileged user on a machine without the packages",
+)
 def test_make_test_without_system_packages_stops_with_one_line(tmp_path: Path):
     """A user who cannot install (no root, no sudo) gets one line naming what to install, at once."""
     fake_chromium = tmp_path / "no-chromium"  # as if Chromium were not installed
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "NLPCOURSE_CHROMIUM": str(fake_chromium)}
     tmp_path.chmod(0o777)
     result = subprocess.run(
-        ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "make", "--no-print-directory",
-         "test"],
-        capture_output=True, text=True, cwd=ROOT, env=env, timeout=60,
+        [
+            "setpriv",
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            "make",
+            "--no-print-directory",
+            "test",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=60,
     )
     assert result.returncode != 0
     ours = [line for line in result.stderr.splitlines() if not line.startswith("make")]

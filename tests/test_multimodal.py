@@ -64,8 +64,13 @@ def test_zero_shot_classification_after_training():
     vocab = WordVocab(captions + prompts)
     torch.manual_seed(0)
     model = ToyClip(ClipConfig(vocab_size=len(vocab)))
-    history = train(model, clip_batches(x, captions, vocab, batch_size=64), 20,
-                    torch.optim.Adam(model.parameters(), lr=3e-3), progress=False)
+    history = train(
+        model,
+        clip_batches(x, captions, vocab, batch_size=64),
+        20,
+        torch.optim.Adam(model.parameters(), lr=3e-3),
+        progress=False,
+    )
     assert history["loss"][-1] < history["loss"][0]
     model = train_toy_clip(x, captions, vocab, steps=150, progress=False)
     test_x, test_y = digit_images(300, seed=1)

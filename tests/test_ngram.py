@@ -29,7 +29,7 @@ def ngrams_of(sentence: list[str], order: int, padding: str = "nltk") -> list[tu
     <bos>, SRILM and KenLM with one (so the first words have shorter contexts)."""
     pad = order - 1 if padding == "nltk" else min(1, order - 1)
     padded = ["<bos>"] * pad + sentence + ["<eos>"]
-    grams = [tuple(padded[max(i - order + 1, 0): i + 1]) for i in range(pad, len(padded))]
+    grams = [tuple(padded[max(i - order + 1, 0) : i + 1]) for i in range(pad, len(padded))]
     assert grams == padded_ngrams(sentence, order, padding)
     return grams
 
@@ -102,7 +102,8 @@ def test_kneser_ney_equals_nltk_on_seen_contexts(split, order):
     """nltk's KneserNeyInterpolated(order, discount=d) is ours with discounts (0, d, ..., d)."""
     train, valid = split
     ours = NgramLM(order, "kneser_ney", discount=(0.0,) + (0.1,) * (order - 1), padding="nltk").fit(
-        train, min_freq=MIN_FREQ)
+        train, min_freq=MIN_FREQ
+    )
     theirs = nltk_model(nltk_lm.KneserNeyInterpolated, ours, train, discount=0.1)
     seen = {g[:-1] for s in in_vocab(ours, train) for g in ngrams_of(s, order)}
     contexts = sorted({g[:-1] for s in in_vocab(ours, valid[:15]) for g in ngrams_of(s, order)} & seen)
@@ -189,8 +190,9 @@ def test_nltk_padding_differs_from_kenlm_at_sentence_starts(split, tmp_path):
     train, valid = split
     nltk_padded = NgramLM(3, "kneser_ney", padding="nltk").fit(train, min_freq=MIN_FREQ)
     model = kenlm.Model(str(nltk_padded.to_arpa(tmp_path / "nltk.arpa")))
-    gaps = [abs(model.score(" ".join(s)) - nltk_padded.sentence_logprob(s) / math.log(10))
-            for s in valid[:40]]
+    gaps = [
+        abs(model.score(" ".join(s)) - nltk_padded.sentence_logprob(s) / math.log(10)) for s in valid[:40]
+    ]
     assert max(gaps) > 0.01
 
 
@@ -212,13 +214,15 @@ def test_counts_and_continuations_match_brute_force(split, padding):
     pad = lm.pad
     padded = [["<bos>"] * pad + s + ["<eos>"] for s in in_vocab(lm, train)]
     for k in range(1, order + 1):
-        expected = Counter(tuple(p[i - k + 1: i + 1]) for p in padded for i in range(max(pad, k - 1), len(p)))
+        expected = Counter(
+            tuple(p[i - k + 1 : i + 1]) for p in padded for i in range(max(pad, k - 1), len(p))
+        )
         table = lm.counts.tables[k - 1]
         names = _names(lm.counts, tokens, k)
         got = {names[j]: int(c) for j, c in enumerate(table.count) if c > 0}
         assert got == dict(expected), f"order {k}"
         if k < order:
-            above = Counter(tuple(p[i - k: i + 1]) for p in padded for i in range(max(pad, k), len(p)))
+            above = Counter(tuple(p[i - k : i + 1]) for p in padded for i in range(max(pad, k), len(p)))
             continuation = Counter(g[1:] for g in above)
             got = {names[j]: int(c) for j, c in enumerate(table.continuation) if c > 0}
             assert got == dict(continuation), f"continuations of order {k}"
@@ -342,8 +346,10 @@ def random_corpus(seed: int, sentences: int = 60, words: int = 12) -> list[list[
     """Sentences of random lengths over a small Zipf-like vocabulary: many repeated n-grams, some once."""
     rng = np.random.default_rng(seed)
     weights = 1 / np.arange(1, words + 1)
-    return [[f"w{int(i)}" for i in rng.choice(words, rng.integers(1, 9), p=weights / weights.sum())]
-            for _ in range(sentences)]
+    return [
+        [f"w{int(i)}" for i in rng.choice(words, rng.integers(1, 9), p=weights / weights.sum())]
+        for _ in range(sentences)
+    ]
 
 
 @pytest.mark.parametrize("padding", ["srilm", "nltk"])
@@ -369,4 +375,5 @@ def test_array_engine_equals_the_plain_python_formulas(method, order, padding):
         if method != "mle":
             for sentence in test:
                 assert fast.sentence_logprob(sentence) == pytest.approx(
-                    slow.sentence_logprob(sentence), rel=1e-12), sentence
+                    slow.sentence_logprob(sentence), rel=1e-12
+                ), sentence

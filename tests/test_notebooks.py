@@ -32,8 +32,9 @@ def _grade_cells(nb, kind: str) -> list:
             cells.append(cell)
         elif kind == "solution" and meta.get("solution") and cell.cell_type == "code":
             cells.append(cell)
-        elif kind == "written" and meta.get("grade") and meta.get("solution") \
-                and cell.cell_type == "markdown":
+        elif (
+            kind == "written" and meta.get("grade") and meta.get("solution") and cell.cell_type == "markdown"
+        ):
             cells.append(cell)
     return cells
 
@@ -58,7 +59,8 @@ def test_source_notebook_conventions(chapter):
     for cell in autograded:
         assert "### BEGIN HIDDEN TESTS" in cell.source, f"{cell.metadata.nbgrader.grade_id}: no hidden"
         assert "assert " not in cell.source, (
-            f"{cell.metadata.nbgrader.grade_id}: use nlpcourse.check, not a bare assert")
+            f"{cell.metadata.nbgrader.grade_id}: use nlpcourse.check, not a bare assert"
+        )
     slides = [c for c in nb.cells if c.metadata.get("slideshow", {}).get("slide_type") == "slide"]
     assert len(slides) >= 3, f"{chapter}: mark sections as slides"
 
@@ -84,8 +86,13 @@ def test_fast_mode_runs_and_all_checks_pass(chapter, edition, tmp_path):
     print(f"{chapter} ({edition}): fast mode {run.seconds:.1f} s")
     executed = nbformat.read(run.output, as_version=4)
     if edition == "zh":
-        tofu = [o.text[:200] for c in executed.cells if c.cell_type == "code" for o in c.outputs
-                if o.output_type == "stream" and "missing from" in o.text and "Glyph" in o.text]
+        tofu = [
+            o.text[:200]
+            for c in executed.cells
+            if c.cell_type == "code"
+            for o in c.outputs
+            if o.output_type == "stream" and "missing from" in o.text and "Glyph" in o.text
+        ]
         assert not tofu, f"a figure of the Chinese edition lacks glyphs: {tofu[0]}"
     for cell in _grade_cells(executed, "autograded"):
         grade_id = cell.metadata.nbgrader.grade_id
@@ -94,7 +101,10 @@ def test_fast_mode_runs_and_all_checks_pass(chapter, edition, tmp_path):
         text = "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")
         assert "✔" in text, f"{grade_id} printed no confirmation: {text[:200]!r}"
     widget_outputs = [
-        o for c in executed.cells if c.cell_type == "code" for o in c.outputs
+        o
+        for c in executed.cells
+        if c.cell_type == "code"
+        for o in c.outputs
         if "application/vnd.jupyter.widget-view+json" in o.get("data", {})
     ]
     for output in widget_outputs:
@@ -108,11 +118,17 @@ def _generate_release(tmp_path: Path, chapters: list[str]) -> Path:
     course.mkdir()
     shutil.copy(ROOT / "nbgrader_config.py", course)
     for chapter in chapters:
-        shutil.copytree(ROOT / "solutions" / chapter, course / "solutions" / chapter,
-                        ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+        shutil.copytree(
+            ROOT / "solutions" / chapter,
+            course / "solutions" / chapter,
+            ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"),
+        )
         result = subprocess.run(
             [sys.executable, "-m", "nbgrader", "generate_assignment", chapter, "--force"],
-            cwd=course, capture_output=True, text=True, timeout=300,
+            cwd=course,
+            capture_output=True,
+            text=True,
+            timeout=300,
         )
         assert result.returncode == 0, result.stderr[-3000:]
     return course / "notebooks"
@@ -124,8 +140,10 @@ def test_release_is_in_sync(tmp_path):
     committed = ROOT / "notebooks"
     fresh_files = sorted(p.relative_to(fresh) for p in fresh.rglob("*") if p.is_file())
     committed_files = sorted(
-        p.relative_to(committed) for p in committed.rglob("*")
-        if p.is_file() and ".ipynb_checkpoints" not in p.parts
+        p.relative_to(committed)
+        for p in committed.rglob("*")
+        if p.is_file()
+        and ".ipynb_checkpoints" not in p.parts
         and p.relative_to(committed).parts[0] != "zh"  # the Chinese edition: tests/test_editions.py
     )
     assert fresh_files == committed_files, "notebooks/ has other files than a release: make release"
@@ -133,7 +151,8 @@ def test_release_is_in_sync(tmp_path):
         a, b = fresh / rel, committed / rel
         if rel.suffix == ".ipynb":
             assert json.loads(a.read_text()) == json.loads(b.read_text()), (
-                f"notebooks/{rel} is stale: run `make release` and commit")
+                f"notebooks/{rel} is stale: run `make release` and commit"
+            )
         else:
             assert a.read_bytes() == b.read_bytes(), f"notebooks/{rel} is stale: make release"
 
@@ -176,14 +195,24 @@ def test_chinese_release_gives_no_free_points_and_speaks_chinese(chapter, tmp_pa
     env_before = os.environ.pop("NLPCOURSE_LANGUAGE", None)
     os.environ["NLPCOURSE_FAST"] = "1"
     try:
-        NotebookClient(nb, timeout=300, kernel_name="python3", allow_errors=True,
-                       resources={"metadata": {"path": str(work)}}).execute()
+        NotebookClient(
+            nb,
+            timeout=300,
+            kernel_name="python3",
+            allow_errors=True,
+            resources={"metadata": {"path": str(work)}},
+        ).execute()
     finally:
         os.environ.pop("NLPCOURSE_FAST", None)
         if env_before is not None:
             os.environ["NLPCOURSE_LANGUAGE"] = env_before
-    tofu = [o.text[:200] for c in nb.cells if c.cell_type == "code" for o in c.outputs
-            if o.output_type == "stream" and "missing from" in o.text and "Glyph" in o.text]
+    tofu = [
+        o.text[:200]
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.outputs
+        if o.output_type == "stream" and "missing from" in o.text and "Glyph" in o.text
+    ]
     assert not tofu, f"a figure of the Chinese edition lacks glyphs: {tofu[0]}"
     for cell in _grade_cells(nb, "autograded"):
         errors = [o for o in cell.outputs if o.output_type == "error"]
@@ -194,6 +223,7 @@ def test_chinese_release_gives_no_free_points_and_speaks_chinese(chapter, tmp_pa
 
 
 # --- wrong answers -------------------------------------------------------------------------------
+
 
 class Kernel:
     """A Python kernel driven cell by cell, reporting (status, error name, error text)."""
@@ -244,13 +274,14 @@ def test_checks_reject_wrong_answers(chapter, edition):
     visible = VISIBLE_ANSWERS[chapter]
     solution_ids = {c.metadata.nbgrader.grade_id for c in _grade_cells(nb, "solution")}
     assert set(wrong) == solution_ids, (
-        f"{chapter}: wrong answers missing for {sorted(solution_ids - set(wrong))}")
+        f"{chapter}: wrong answers missing for {sorted(solution_ids - set(wrong))}"
+    )
     assert visible is not None, f"tests/wrong_answers for {chapter} defines no VISIBLE"
-    assert set(visible) == solution_ids, (
-        f"{chapter}: VISIBLE misses {sorted(solution_ids - set(visible))}")
+    assert set(visible) == solution_ids, f"{chapter}: VISIBLE misses {sorted(solution_ids - set(visible))}"
     for grade_id, indices in visible.items():
         assert indices and all(0 <= i < len(wrong[grade_id]) for i in indices), (
-            f"{chapter} {grade_id}: VISIBLE needs indices into WRONG[{grade_id!r}], got {indices}")
+            f"{chapter} {grade_id}: VISIBLE needs indices into WRONG[{grade_id!r}], got {indices}"
+        )
     kernel = Kernel(ROOT / "solutions" / chapter, language=edition)
     failures = []
     try:
@@ -266,18 +297,18 @@ def test_checks_reject_wrong_answers(chapter, edition):
                     if number in visible[meta["grade_id"]] and edition == "en":
                         status, ename, text = kernel.run(_visible(check.source))
                         if ename != "CheckFailed":
-                            failures.append(f"{meta['grade_id']} (visible checks only): "
-                                            f"{ename or 'passed'} for\n{attempt}\n{text}")
+                            failures.append(
+                                f"{meta['grade_id']} (visible checks only): "
+                                f"{ename or 'passed'} for\n{attempt}\n{text}"
+                            )
                     status, ename, text = kernel.run(check.source)
                     if ename != "CheckFailed":
                         failures.append(f"{meta['grade_id']}: {ename or 'passed'} for\n{attempt}\n{text}")
                     elif edition == "zh" and not CJK.search(text):
                         failures.append(f"{meta['grade_id']}: a message not in Chinese: {text[:300]}")
-            source = "FAST = True\nSEED = 0" if "parameters" in cell.metadata.get("tags", []) \
-                else cell.source
+            source = "FAST = True\nSEED = 0" if "parameters" in cell.metadata.get("tags", []) else cell.source
             status, ename, text = kernel.run(source)
             assert status == "ok", f"solution cell {index} failed: {text[-2000:]}"
     finally:
         kernel.close()
-    assert not failures, "checks that accept a wrong answer or fail without words:\n" + \
-        "\n\n".join(failures)
+    assert not failures, "checks that accept a wrong answer or fail without words:\n" + "\n\n".join(failures)

@@ -88,8 +88,9 @@ def test_automodel_is_the_same_bert(minilm):
     assert type(auto).__name__ == "BertModel"
     batch = tokenizer(SENTENCES, padding=True, return_tensors="pt")
     with torch.no_grad():
-        torch.testing.assert_close(ours(**batch).last_hidden_state, auto(**batch).last_hidden_state,
-                                   atol=ATOL, rtol=0)
+        torch.testing.assert_close(
+            ours(**batch).last_hidden_state, auto(**batch).last_hidden_state, atol=ATOL, rtol=0
+        )
 
 
 def test_attention_maps_equal_transformers(minilm):
@@ -158,8 +159,15 @@ def _tiny_pretraining_checkpoint(folder):
     from transformers import BertForPreTraining as HFBertForPreTraining
 
     torch.manual_seed(0)
-    config = HFBertConfig(vocab_size=99, hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
-                          intermediate_size=37, max_position_embeddings=16, attn_implementation="eager")
+    config = HFBertConfig(
+        vocab_size=99,
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        intermediate_size=37,
+        max_position_embeddings=16,
+        attn_implementation="eager",
+    )
     model = HFBertForPreTraining(config).eval()
     model.save_pretrained(folder)
     return model
@@ -178,8 +186,9 @@ def test_local_pretraining_checkpoint_loads_with_heads(tmp_path):
         hidden = body(ids, attention_mask=mask).last_hidden_state
     torch.testing.assert_close(output.mlm_logits, expected.prediction_logits, atol=1e-5, rtol=0)
     torch.testing.assert_close(output.nsp_logits, expected.seq_relationship_logits, atol=1e-5, rtol=0)
-    torch.testing.assert_close(hidden, theirs.bert(input_ids=ids, attention_mask=mask).last_hidden_state,
-                               atol=1e-5, rtol=0)
+    torch.testing.assert_close(
+        hidden, theirs.bert(input_ids=ids, attention_mask=mask).last_hidden_state, atol=1e-5, rtol=0
+    )
     with pytest.raises(ValueError, match="no pretraining heads"):
         load_bert(pretraining=True)
 
@@ -190,8 +199,10 @@ def test_legacy_gamma_beta_pytorch_checkpoint(tmp_path):
     legacy = tmp_path / "legacy"
     legacy.mkdir()
     (legacy / "config.json").write_text((tmp_path / "modern" / "config.json").read_text())
-    state = {k.replace("LayerNorm.weight", "LayerNorm.gamma").replace("LayerNorm.bias", "LayerNorm.beta"): v
-             for k, v in theirs.state_dict().items()}
+    state = {
+        k.replace("LayerNorm.weight", "LayerNorm.gamma").replace("LayerNorm.bias", "LayerNorm.beta"): v
+        for k, v in theirs.state_dict().items()
+    }
     torch.save(state, legacy / "pytorch_model.bin")
     ids = torch.randint(5, 99, (2, 6))
     with torch.no_grad():

@@ -39,11 +39,17 @@ BATCH, SEQ, VOCAB = 13, 7, 99
 SPECIALS = [0, 1, 2, 3, 4]  # [PAD] [UNK] [CLS] [SEP] [MASK]
 
 
-
 def tiny_config(**overrides) -> BertConfig:
-    options = dict(vocab_size=VOCAB, hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
-                   intermediate_size=37, max_position_embeddings=16, hidden_dropout_prob=0.0,
-                   attention_probs_dropout_prob=0.0)
+    options = dict(
+        vocab_size=VOCAB,
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        intermediate_size=37,
+        max_position_embeddings=16,
+        hidden_dropout_prob=0.0,
+        attention_probs_dropout_prob=0.0,
+    )
     return BertConfig(**{**options, **overrides})
 
 
@@ -64,6 +70,7 @@ def tiny_batch(seed: int = 0):
 
 
 # --- masking ---------------------------------------------------------------------------------------
+
 
 def test_masking_statistics_over_many_draws():
     ids = torch.randint(5, 1000, (400, 128))
@@ -111,6 +118,7 @@ def test_masked_lm_loss_counts_masked_positions_only():
 
 # --- NSP pairs and batches -----------------------------------------------------------------------
 
+
 def test_nsp_labels_are_balanced_and_correct():
     documents = [[f"d{d}u{u}" for u in range(size)] for d, size in enumerate([3, 1, 4, 2, 1, 5])]
     where = {unit: (d, u) for d, doc in enumerate(documents) for u, unit in enumerate(doc)}
@@ -152,8 +160,18 @@ def test_pretraining_batches_are_reproducible():
     vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *words]
     index = {w: i for i, w in enumerate(vocab)}
     token_docs = [[[index[w] for w in u.lower().replace(".", " .").split()] for u in d] for d in documents]
-    batches = PretrainingBatches(token_docs, vocab_size=len(vocab), cls_id=2, sep_id=3, pad_id=0, mask_id=4,
-                                 special_ids=SPECIALS, batch_size=8, max_len=24, seed=3)
+    batches = PretrainingBatches(
+        token_docs,
+        vocab_size=len(vocab),
+        cls_id=2,
+        sep_id=3,
+        pad_id=0,
+        mask_id=4,
+        special_ids=SPECIALS,
+        batch_size=8,
+        max_len=24,
+        seed=3,
+    )
     first, again, other = batches(5), batches(5), batches(6)
     assert all(torch.equal(a, b) for a, b in zip(first, again, strict=True))
     assert not torch.equal(first[0], other[0])
@@ -168,6 +186,7 @@ def test_pretraining_batches_are_reproducible():
 
 # --- our BERT against transformers ---------------------------------------------------------------
 
+
 def test_bert_body_equals_transformers_with_padding():
     from transformers import BertConfig as HFConfig
     from transformers import BertModel as HFBertModel
@@ -176,8 +195,12 @@ def test_bert_body_equals_transformers_with_padding():
     ours = BertModel.from_transformers(theirs)
     input_ids, token_type_ids, attention_mask, _, _ = tiny_batch()
     with torch.no_grad():
-        expected = theirs(input_ids=input_ids, token_type_ids=token_type_ids, attention_mask=attention_mask,
-                          output_attentions=True)
+        expected = theirs(
+            input_ids=input_ids,
+            token_type_ids=token_type_ids,
+            attention_mask=attention_mask,
+            output_attentions=True,
+        )
         got = ours(input_ids, token_type_ids, attention_mask, need_weights=True)
     torch.testing.assert_close(got.last_hidden_state, expected.last_hidden_state, atol=1e-5, rtol=0)
     torch.testing.assert_close(got.pooler_output, expected.pooler_output, atol=1e-5, rtol=0)
@@ -191,8 +214,13 @@ def test_pretraining_losses_and_gradients_equal_transformers():
     theirs = ours.to_transformers()
     input_ids, token_type_ids, attention_mask, labels, nsp = tiny_batch()
     output, loss = ours(input_ids, token_type_ids, attention_mask, labels, nsp)
-    expected = theirs(input_ids=input_ids, token_type_ids=token_type_ids, attention_mask=attention_mask,
-                      labels=labels, next_sentence_label=nsp)
+    expected = theirs(
+        input_ids=input_ids,
+        token_type_ids=token_type_ids,
+        attention_mask=attention_mask,
+        labels=labels,
+        next_sentence_label=nsp,
+    )
     mlm = F.cross_entropy(expected.prediction_logits.view(-1, VOCAB), labels.view(-1))
     nsp_loss = F.cross_entropy(expected.seq_relationship_logits, nsp)
     torch.testing.assert_close(output.mlm_loss, mlm, atol=1e-5, rtol=0)
@@ -259,6 +287,7 @@ def test_config_errors_are_clear():
 
 # --- the causal model and XLNet's masks ------------------------------------------------------------
 
+
 def test_causal_model_equals_transformers_lm_head_and_sees_only_the_past():
     model = CausalLM(tiny_config()).eval()
     theirs = model.to_transformers().eval()
@@ -284,6 +313,7 @@ def test_permutation_mask():
 
 
 # --- pretraining loop, schedule, checkpoints --------------------------------------------------------
+
 
 def test_warmup_then_linear_decay():
     optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1.0)

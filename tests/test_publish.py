@@ -46,8 +46,11 @@ def _secrets() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
                 blocks.append((chapter, body))
             hidden_re = r"### BEGIN HIDDEN TESTS[^\n]*\n(.*?)\n[ \t]*### END HIDDEN TESTS"
             for body in re.findall(hidden_re, text, re.S):
-                hidden += [(chapter, line.strip()) for line in body.splitlines()
-                           if line.strip() and not line.strip().startswith(("#", "import ", "from "))]
+                hidden += [
+                    (chapter, line.strip())
+                    for line in body.splitlines()
+                    if line.strip() and not line.strip().startswith(("#", "import ", "from "))
+                ]
             visible.append(re.sub(r"### BEGIN (SOLUTION|HIDDEN TESTS).*?### END \1", "", text, flags=re.S))
     shown = "\n".join(visible)  # what some chapter shows anyway (e.g. `model.eval()`) is no secret
     hidden = [(c, line) for c, line in hidden if line not in shown]
@@ -71,8 +74,17 @@ def _files(tree: Path) -> dict[Path, str]:
 
 def test_no_solutions_hidden_tests_or_wrong_answers_in_the_tree(edition: Path):
     names = {p.relative_to(edition).as_posix() for p in edition.rglob("*")}
-    for forbidden in ("solutions", "tests", "gradebook.db", "submitted", "autograded", "feedback",
-                      "nbgrader_config.py", ".jupyter/instructor", "release"):
+    for forbidden in (
+        "solutions",
+        "tests",
+        "gradebook.db",
+        "submitted",
+        "autograded",
+        "feedback",
+        "nbgrader_config.py",
+        ".jupyter/instructor",
+        "release",
+    ):
         assert not any(n == forbidden or n.startswith(forbidden + "/") for n in names), forbidden
     assert not any("wrong_answers" in n for n in names)
     assert {p.name for p in (edition / "notebooks").iterdir()} <= {*CHAPTERS, "zh"}
@@ -90,11 +102,17 @@ def test_no_answer_can_be_read_from_the_student_edition(edition: Path):
         squashed = _squash(text)
         if path.suffix == ".ipynb":
             found += [f"{path}: marker {m}" for m in ("BEGIN SOLUTION", "BEGIN HIDDEN TESTS") if m in text]
-            found += [f"{path}: hidden line of {c}: {line!r}" for c, line in hidden
-                      if len(line) >= 12 and line in text]
+            found += [
+                f"{path}: hidden line of {c}: {line!r}"
+                for c, line in hidden
+                if len(line) >= 12 and line in text
+            ]
         else:  # the package may share plain statements with a hidden test, never a check
-            found += [f"{path}: hidden check of {c}: {line!r}" for c, line in hidden
-                      if len(line) >= 12 and "check" in line and line in text]
+            found += [
+                f"{path}: hidden check of {c}: {line!r}"
+                for c, line in hidden
+                if len(line) >= 12 and "check" in line and line in text
+            ]
         for chapter, block in blocks:
             lines = [x for x in block.splitlines() if x.strip() and not x.strip().startswith("#")]
             if (len(lines) >= 2 or len(_squash(block)) >= 60) and _squash(block) in squashed:
@@ -110,8 +128,11 @@ def test_published_notebooks_are_the_release(edition: Path):
             chinese = ROOT / "notebooks" / "zh" / chapter / f"{chapter}.ipynb"
             published = edition / "notebooks" / "zh" / chapter / f"{chapter}.ipynb"
             assert published.read_bytes() == chinese.read_bytes()
-            stubs = [c for c in _cells(release) if c["metadata"].get("nbgrader", {}).get("solution")
-                     and c["cell_type"] == "code"]
+            stubs = [
+                c
+                for c in _cells(release)
+                if c["metadata"].get("nbgrader", {}).get("solution") and c["cell_type"] == "code"
+            ]
             assert stubs and all("NotImplementedError" in _text(c) for c in stubs), chapter
 
 
@@ -159,16 +180,18 @@ def _make_exports(makefile: Path, curdir: Path) -> dict[str, str]:
 def test_binder_start_exports_the_makefiles_environment(edition: Path):
     expected = _make_exports(ROOT / "Makefile", edition)
     assert {"JUPYTER_CONFIG_DIR", "HF_HUB_OFFLINE", "OMP_WAIT_POLICY"} <= set(expected)
-    out = subprocess.run([str(edition / "binder" / "start"), "env"], capture_output=True, text=True,
-                         check=True, cwd="/").stdout
+    out = subprocess.run(
+        [str(edition / "binder" / "start"), "env"], capture_output=True, text=True, check=True, cwd="/"
+    ).stdout
     env = dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
     differ = {k: (v, env.get(k)) for k, v in expected.items() if env.get(k) != v}
     assert not differ, f"binder/start and the Makefile disagree (Makefile, binder): {differ}"
     # the student Makefile exports the same, and installs from the same pins
     assert _make_exports(edition / "Makefile", edition) == expected
     assert (edition / "constraints.txt").read_bytes() == (ROOT / "constraints.txt").read_bytes()
-    dry = subprocess.run(["make", "-n", "-B", "install"], cwd=edition, capture_output=True, text=True,
-                         check=True)
+    dry = subprocess.run(
+        ["make", "-n", "-B", "install"], cwd=edition, capture_output=True, text=True, check=True
+    )
     assert "-c constraints.txt" in dry.stdout
 
 
@@ -201,8 +224,9 @@ def test_republish_keeps_git_and_refuses_foreign_folders(tmp_path: Path):
 
 
 def test_make_publish_needs_dest():
-    result = subprocess.run(["make", "--no-print-directory", "publish"], cwd=ROOT, capture_output=True,
-                            text=True)
+    result = subprocess.run(
+        ["make", "--no-print-directory", "publish"], cwd=ROOT, capture_output=True, text=True
+    )
     assert result.returncode != 0 and "usage: make publish DEST=" in result.stdout + result.stderr
 
 

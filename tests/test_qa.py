@@ -70,8 +70,10 @@ def test_char_span_to_token_span_agrees_with_char_to_token(tokenizer, question, 
     encoded = tokenizer(question, context, return_offsets_mapping=True)
     span = char_span_to_token_span(encoded["offset_mapping"], start, end, encoded.sequence_ids())
     # independent: the tokenizer's own character -> token map (sequence 1 = the context)
-    expected = (encoded.char_to_token(start, sequence_index=1),
-                encoded.char_to_token(end - 1, sequence_index=1))
+    expected = (
+        encoded.char_to_token(start, sequence_index=1),
+        encoded.char_to_token(end - 1, sequence_index=1),
+    )
     assert span == expected
     first, last = token_span_to_char_span(encoded["offset_mapping"], *span)
     assert context[first:last] == answer
@@ -83,8 +85,10 @@ def test_char_span_on_whitespace_and_inside_a_token(tokenizer):
     offsets, ids = encoded["offset_mapping"], encoded.sequence_ids()
     madrid = context.index("Madrid")
     # a span starting inside a token starts at that token; one that ends in a token ends there
-    assert char_span_to_token_span(offsets, madrid + 2, madrid + 4, ids) == \
-        (encoded.char_to_token(madrid, sequence_index=1), encoded.char_to_token(madrid, sequence_index=1))
+    assert char_span_to_token_span(offsets, madrid + 2, madrid + 4, ids) == (
+        encoded.char_to_token(madrid, sequence_index=1),
+        encoded.char_to_token(madrid, sequence_index=1),
+    )
     # a span that begins in a run of spaces starts at the next token
     lives = (encoded.char_to_token(6, sequence_index=1), encoded.char_to_token(10, sequence_index=1))
     assert char_span_to_token_span(offsets, 3, 11, ids) == lives
@@ -112,8 +116,9 @@ def test_answer_not_in_context_and_empty_question_raise(tokenizer):
     with pytest.raises(ValueError, match="question 0 is empty"):
         encode_windows(tokenizer, ["  "], ["Kate lives in Madrid."])
     with pytest.raises(ValueError, match="does not occur"):
-        encode_windows(tokenizer, ["Where?"], ["Kate lives in Madrid."],
-                       [{"text": ["Paris"], "answer_start": [0]}])
+        encode_windows(
+            tokenizer, ["Where?"], ["Kate lives in Madrid."], [{"text": ["Paris"], "answer_start": [0]}]
+        )
     with pytest.raises(TypeError, match="fast tokenizer"):  # e.g. a pure-Python tokenizer: no offsets
         encode_windows(SimpleNamespace(is_fast=False), ["Where?"], ["Kate lives in Madrid."])
 
@@ -142,8 +147,16 @@ def test_windows_label_like_transformers_examples_and_cut_answers(tokenizer):
     answers = [{"text": ["Madrid Spain"], "answer_start": [start]}]
     f = encode_windows(tokenizer, ["Where is it?"], [context], answers, max_length=32, doc_stride=8)
     assert len(f.input_ids) > 3 and set(f.example_index.tolist()) == {0}
-    encoded = tokenizer(["Where is it?"], [context], truncation="only_second", max_length=32, stride=8,
-                        return_overflowing_tokens=True, return_offsets_mapping=True, padding="longest")
+    encoded = tokenizer(
+        ["Where is it?"],
+        [context],
+        truncation="only_second",
+        max_length=32,
+        stride=8,
+        return_overflowing_tokens=True,
+        return_offsets_mapping=True,
+        padding="longest",
+    )
     found = 0
     for w in range(len(f.input_ids)):
         expected = _hf_label(encoded["offset_mapping"][w], encoded.sequence_ids(w), start, start + 12)
@@ -151,7 +164,7 @@ def test_windows_label_like_transformers_examples_and_cut_answers(tokenizer):
         if expected != (0, 0):
             found += 1
             s, e = expected
-            assert context[f.offsets[w, s, 0]:f.offsets[w, e, 1]] == "Madrid Spain"
+            assert context[f.offsets[w, s, 0] : f.offsets[w, e, 1]] == "Madrid Spain"
         else:  # the window does not hold the whole answer: it is cut or outside
             inside = f.offsets[w][f.context_mask[w]]
             assert int(inside[0, 0]) > start or int(inside[-1, 1]) < start + 12
@@ -161,8 +174,14 @@ def test_windows_label_like_transformers_examples_and_cut_answers(tokenizer):
     for shift in range(12):
         ctx = " ".join(words[:shift]) + " Madrid Spain " + " ".join(words[shift:])
         s0 = ctx.index("Madrid Spain")
-        g = encode_windows(tokenizer, ["Where?"], [ctx], [{"text": ["Madrid Spain"], "answer_start": [s0]}],
-                           max_length=20, doc_stride=6)
+        g = encode_windows(
+            tokenizer,
+            ["Where?"],
+            [ctx],
+            [{"text": ["Madrid Spain"], "answer_start": [s0]}],
+            max_length=20,
+            doc_stride=6,
+        )
         for w in range(len(g.input_ids)):
             inside = g.offsets[w][g.context_mask[w]]
             lo, hi = int(inside[0, 0]), int(inside[-1, 1])
@@ -180,9 +199,16 @@ def test_window_parameters_are_checked(tokenizer):
 
 # --- span head ---------------------------------------------------------------------------------------
 
+
 def test_span_head_equals_transformers_tiny():
-    config = BertConfig(vocab_size=99, hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
-                        intermediate_size=37, max_position_embeddings=64)
+    config = BertConfig(
+        vocab_size=99,
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        intermediate_size=37,
+        max_position_embeddings=64,
+    )
     ours = BertForQuestionAnswering(config).eval()
     theirs = ours.to_transformers().eval()
     ids = torch.randint(1, 99, (13, 7))
@@ -191,8 +217,9 @@ def test_span_head_equals_transformers_tiny():
     mask[3, 4:] = 0
     starts, ends = torch.randint(0, 7, (13,)), torch.randint(0, 7, (13,))
     (s, e), loss = ours(ids, types, mask, starts, ends)
-    out = theirs(input_ids=ids, token_type_ids=types, attention_mask=mask, start_positions=starts,
-                 end_positions=ends)
+    out = theirs(
+        input_ids=ids, token_type_ids=types, attention_mask=mask, start_positions=starts, end_positions=ends
+    )
     torch.testing.assert_close(s, out.start_logits, atol=1e-5, rtol=0)
     torch.testing.assert_close(e, out.end_logits, atol=1e-5, rtol=0)
     torch.testing.assert_close(loss, out.loss, atol=1e-5, rtol=0)
@@ -202,8 +229,12 @@ def test_span_head_equals_transformers_tiny():
 
 def test_span_head_from_minilm_equals_transformers(tokenizer, minilm_reader):
     theirs = minilm_reader.to_transformers().eval()
-    batch = tokenizer(["Where does Kate live?", "Who?"], ["Kate lives in Madrid with her cat.", "Tom."],
-                      padding=True, return_tensors="pt")
+    batch = tokenizer(
+        ["Where does Kate live?", "Who?"],
+        ["Kate lives in Madrid with her cat.", "Tom."],
+        padding=True,
+        return_tensors="pt",
+    )
     (s, e), _ = minilm_reader(batch["input_ids"], batch["token_type_ids"], batch["attention_mask"])
     out = theirs(**batch)
     assert (s - out.start_logits).abs().max() <= 1e-4 and (e - out.end_logits).abs().max() <= 1e-4
@@ -214,6 +245,7 @@ def test_span_head_from_minilm_equals_transformers(tokenizer, minilm_reader):
 
 
 # --- decoding ----------------------------------------------------------------------------------------
+
 
 def test_best_span_equals_brute_force_on_random_logits():
     g = torch.Generator().manual_seed(0)
@@ -247,8 +279,9 @@ def test_best_span_equals_transformers_pipeline_decoder():
         p_mask = np.array([i < 8 or i == n - 1 for i in range(n)])  # question and [SEP]
         p_mask[0] = False
         s, e, _ = best_span(start, end, 15, torch.from_numpy(~p_mask) & (torch.arange(n) > 0))
-        starts, ends, _, _ = select_starts_ends(start[None].numpy(), end[None].numpy(), p_mask,
-                                                np.ones((1, n), dtype=np.int64), max_answer_len=15)
+        starts, ends, _, _ = select_starts_ends(
+            start[None].numpy(), end[None].numpy(), p_mask, np.ones((1, n), dtype=np.int64), max_answer_len=15
+        )
         assert (s, e) == (int(starts[0]), int(ends[0]))
 
 
@@ -266,8 +299,9 @@ def test_no_answer_threshold_and_windows(tokenizer):
     f = encode_windows(tokenizer, ["Where does Kate live?", "Where does Kate live?"], contexts)
     width = f.input_ids.size(1)
     start, end = torch.full((2, width), -5.0), torch.full((2, width), -5.0)
-    madrid = char_span_to_token_span(f.offsets[0].tolist(), 14, 20,
-                                     [1 if m else 0 for m in f.context_mask[0]])
+    madrid = char_span_to_token_span(
+        f.offsets[0].tolist(), 14, 20, [1 if m else 0 for m in f.context_mask[0]]
+    )
     start[0, madrid[0]], end[0, madrid[1]] = 4.0, 4.0
     start[:, 0] = end[:, 0] = torch.tensor([1.0, 3.0])  # [CLS]: null scores 2 and 6
     always = decode_windows(start, end, f, contexts)
@@ -277,6 +311,7 @@ def test_no_answer_threshold_and_windows(tokenizer):
 
 
 # --- metrics -----------------------------------------------------------------------------------------
+
 
 def test_squad_normalisation_and_scores_by_hand():
     assert normalize_answer("The  Eiffel Tower!") == "eiffel tower"
@@ -298,6 +333,7 @@ def test_squad_normalisation_and_scores_by_hand():
 
 # --- baseline ----------------------------------------------------------------------------------------
 
+
 def test_question_types_and_baseline_falls_for_the_sibling():
     context = "Kate is a woman from Spain. Her sister Jane lives in Athens. She lives in Madrid."
     assert question_type("Where does Kate live?") == "home city"
@@ -308,14 +344,16 @@ def test_question_types_and_baseline_falls_for_the_sibling():
 
 # --- retrieval ---------------------------------------------------------------------------------------
 
+
 def test_bm25_by_hand_and_against_a_dense_formula():
     docs = [["the", "cat", "sat"], ["the", "dog", "sat", "sat"], ["a", "bird"]]
     index = BM25(docs, k1=1.5, b=0.75)
     avgdl = 3.0
     idf_cat = math.log(1 + (3 - 1 + 0.5) / (1 + 0.5))
     idf_sat = math.log(1 + (3 - 2 + 0.5) / (2 + 0.5))
-    expected0 = idf_cat * 1 * 2.5 / (1 + 1.5 * (1 - 0.75 + 0.75 * 3 / avgdl)) \
-        + idf_sat * 1 * 2.5 / (1 + 1.5 * (1 - 0.75 + 0.75 * 3 / avgdl))
+    expected0 = idf_cat * 1 * 2.5 / (1 + 1.5 * (1 - 0.75 + 0.75 * 3 / avgdl)) + idf_sat * 1 * 2.5 / (
+        1 + 1.5 * (1 - 0.75 + 0.75 * 3 / avgdl)
+    )
     expected1 = idf_sat * 2 * 2.5 / (2 + 1.5 * (1 - 0.75 + 0.75 * 4 / avgdl))
     np.testing.assert_allclose(index.scores(["cat", "sat"]), [expected0, expected1, 0.0])
     # the same formula on scikit-learn's term counts, for random documents
@@ -360,8 +398,12 @@ def test_docstring_questions_are_deterministic_and_answerable():
 def test_dense_retriever_equals_transformers_mean_pooling(tokenizer):
     from nlpcourse.pretrained import load_bert, load_model, sentence_embeddings
 
-    passages = ["Return the absolute value of the argument.", "Open a file and return a stream.",
-                "Kate lives in Madrid.", "Sort the list in place, stably, by a key function."]
+    passages = [
+        "Return the absolute value of the argument.",
+        "Open a file and return a stream.",
+        "Kate lives in Madrid.",
+        "Sort the list in place, stably, by a key function.",
+    ]
     dense = DenseRetriever(passages, tokenizer, load_bert(), batch_size=3, progress=False)
     model = load_model()
     reference = sentence_embeddings(passages, tokenizer, model)
@@ -374,15 +416,25 @@ def test_dense_retriever_equals_transformers_mean_pooling(tokenizer):
 
 # --- reading -----------------------------------------------------------------------------------------
 
+
 def test_reader_and_retrieve_and_read_equal_transformers_reading(tokenizer, minilm_reader):
-    passages = ["Kate is a woman from Spain. She lives in Madrid. Her sister Jane lives in Athens.",
-                "Return the absolute value of the argument.",
-                " ".join(f"word{i}" for i in range(150)) + " Tom has two dogs."]
+    passages = [
+        "Kate is a woman from Spain. She lives in Madrid. Her sister Jane lives in Athens.",
+        "Return the absolute value of the argument.",
+        " ".join(f"word{i}" for i in range(150)) + " Tom has two dogs.",
+    ]
     question = "Where does Kate live?"
     reader = Reader(minilm_reader, tokenizer, max_length=64, doc_stride=16, max_answer_len=10)
     ours = reader.read(question, passages)
-    theirs = transformers_read(question, passages, minilm_reader.to_transformers().eval(), tokenizer,
-                               max_length=64, doc_stride=16, max_answer_len=10)
+    theirs = transformers_read(
+        question,
+        passages,
+        minilm_reader.to_transformers().eval(),
+        tokenizer,
+        max_length=64,
+        doc_stride=16,
+        max_answer_len=10,
+    )
     # within a window the pipeline's p_start * p_end and our logit sum rank spans alike; across windows
     # it compares probabilities, we compare logits, so compare single-window passages exactly
     for ours_answer, their_answer in zip(ours[:2], theirs[:2], strict=True):
@@ -399,13 +451,27 @@ def test_train_reader_learns_on_the_shared_loop(tokenizer):
     from nlpcourse.data import qa_dataset
 
     data = qa_dataset(sizes=(64, 8, 8), seed=1)["train"]
-    config = BertConfig(vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=1,
-                        num_attention_heads=2, intermediate_size=64, max_position_embeddings=128,
-                        hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0)
+    config = BertConfig(
+        vocab_size=tokenizer.vocab_size,
+        hidden_size=32,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=128,
+        hidden_dropout_prob=0.0,
+        attention_probs_dropout_prob=0.0,
+    )
     model = BertForQuestionAnswering(config)
-    features = encode_windows(tokenizer, list(data["question"]), list(data["context"]), list(data["answers"]),
-                              max_length=96, doc_stride=32)
-    history = train_reader(model, features, steps=40, batch_size=16, lr=3e-3, progress=False,
-                           freeze_word_embeddings=False)
+    features = encode_windows(
+        tokenizer,
+        list(data["question"]),
+        list(data["context"]),
+        list(data["answers"]),
+        max_length=96,
+        doc_stride=32,
+    )
+    history = train_reader(
+        model, features, steps=40, batch_size=16, lr=3e-3, progress=False, freeze_word_embeddings=False
+    )
     assert np.mean(history["loss"][-5:]) < 0.8 * np.mean(history["loss"][:5])
     assert not model.training

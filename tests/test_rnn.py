@@ -34,7 +34,6 @@ from nlpcourse.train import train
 BATCH, SEQ, INPUT, HIDDEN = 3, 7, 5, 8
 
 
-
 @pytest.fixture(scope="module")
 def toy() -> tuple[Vocab, list[list[str]], list[list[str]]]:
     corpus = toy_world_corpus(1500, seed=1)
@@ -225,9 +224,18 @@ def test_training_lowers_perplexity_and_fills_the_history(toy):
     model = RNNLM(RNNLMConfig(vocab_size=len(vocab), embedding_dim=32, hidden_size=32))
     valid_ids = encode_sentences(valid_sentences, vocab)
     before = sentence_perplexity(model, valid_ids, vocab)
-    history = train_lm(model, encode_stream(train_sentences, vocab), steps=60, batch_size=16, bptt=20,
-                       lr=3e-2, skip_id=vocab.bos_id, progress=False, eval_every=30,
-                       evaluate=lambda m: {"val_ppl": sentence_perplexity(m, valid_ids, vocab)})
+    history = train_lm(
+        model,
+        encode_stream(train_sentences, vocab),
+        steps=60,
+        batch_size=16,
+        bptt=20,
+        lr=3e-2,
+        skip_id=vocab.bos_id,
+        progress=False,
+        eval_every=30,
+        evaluate=lambda m: {"val_ppl": sentence_perplexity(m, valid_ids, vocab)},
+    )
     assert set(history) == {"loss", "grad_norm", "val_ppl"}
     assert len(history["loss"]) == 60 and len(history["val_ppl"]) == 2
     assert before > 0.8 * len(vocab)  # untrained: close to uniform
@@ -271,8 +279,9 @@ def test_next_token_probs():
 def test_sampling_is_seeded_and_top_1_is_greedy(toy):
     vocab, train_sentences, _ = toy
     model = RNNLM(RNNLMConfig(vocab_size=len(vocab), embedding_dim=16, hidden_size=16))
-    train_lm(model, encode_stream(train_sentences, vocab), steps=20, batch_size=8, bptt=20, lr=1e-2,
-             progress=False)
+    train_lm(
+        model, encode_stream(train_sentences, vocab), steps=20, batch_size=8, bptt=20, lr=1e-2, progress=False
+    )
 
     def draw(seed, **kwargs):
         return sample(model, vocab, generator=torch.Generator().manual_seed(seed), **kwargs)
@@ -289,8 +298,15 @@ def test_a_character_level_model(toy):
     texts = [" ".join(s) for s in train_sentences[:300]]
     chars = Vocab.build([list(t) for t in texts])
     model = RNNLM(RNNLMConfig(vocab_size=len(chars), embedding_dim=16, hidden_size=32, cell="torch_gru"))
-    history = train_lm(model, encode_stream([list(t) for t in texts], chars), steps=60, batch_size=8, bptt=30,
-                       lr=2e-2, progress=False)
+    history = train_lm(
+        model,
+        encode_stream([list(t) for t in texts], chars),
+        steps=60,
+        batch_size=8,
+        bptt=30,
+        lr=2e-2,
+        progress=False,
+    )
     assert history["loss"][-1] < 0.8 * history["loss"][0]
     text = "".join(sample(model, chars, max_tokens=40, generator=torch.Generator().manual_seed(0)))
     assert isinstance(text, str) and len(text) <= 40

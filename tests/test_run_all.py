@@ -63,6 +63,7 @@ def _is_exercise_cell(cell) -> bool:
 
 # --- the release ---------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_release_tags_exercise_cells(chapter):
     """Every answer and check cell of the release carries the tag, and no other cell does (an error
@@ -72,10 +73,12 @@ def test_release_tags_exercise_cells(chapter):
         tagged = RUN_ALL_TAG in cell.metadata.get("tags", [])
         assert tagged == _is_exercise_cell(cell), (
             f"{chapter} cell {index}: {'untagged exercise' if not tagged else 'tagged non-exercise'} "
-            "cell: release with `nbgrader generate_assignment` (nbgrader_config.py tags them)")
+            "cell: release with `nbgrader generate_assignment` (nbgrader_config.py tags them)"
+        )
 
 
 # --- the exception handler, in a real kernel -----------------------------------------------------
+
 
 class _Kernel:
     """A kernel that reports each cell's error output as (ename, traceback lines)."""
@@ -112,8 +115,10 @@ class _Kernel:
 @pytest.fixture(scope="module")
 def kernel():
     k = _Kernel()
-    ename, traceback, _ = k.run("from nlpcourse.notebook import start\nFAST, rng = start(True, 0)\n"
-                                "import torch\nfrom nlpcourse.check import check_own_work, check_tensor")
+    ename, traceback, _ = k.run(
+        "from nlpcourse.notebook import start\nFAST, rng = start(True, 0)\n"
+        "import torch\nfrom nlpcourse.check import check_own_work, check_tensor"
+    )
     assert not ename, traceback
     yield k
     k.close()
@@ -176,6 +181,7 @@ def test_the_error_still_fails_the_cell(kernel):
 
 # --- Run All in JupyterLab -----------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def solved_notebook(workdir: Path) -> Path:  # noqa: F811 - overrides test_browser's fixture
     """Every chapter's release, unanswered, copied under one folder that ``lab`` serves.
@@ -183,8 +189,9 @@ def solved_notebook(workdir: Path) -> Path:  # noqa: F811 - overrides test_brows
     test_browser's ``lab`` serves ``solved_notebook.parent``; here that is the copy of notebooks/.
     """
     root = workdir / "release"
-    shutil.copytree(ROOT / "notebooks", root,
-                    ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+    shutil.copytree(
+        ROOT / "notebooks", root, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__")
+    )
     # Render every cell: by default JupyterLab keeps off-screen cells of a long notebook out of the
     # page, and the test counts prompts. (`lab` reads its user settings from workdir/lab-settings.)
     settings = workdir / "lab-settings" / "@jupyterlab" / "notebook-extension" / "tracker.jupyterlab-settings"
@@ -198,8 +205,9 @@ def _shut_down_kernels(server: Lab) -> None:
     with urllib.request.urlopen(urllib.request.Request(f"{server.url}/api/sessions", headers=headers)) as r:
         sessions = json.load(r)
     for session in sessions:
-        request = urllib.request.Request(f"{server.url}/api/sessions/{session['id']}", headers=headers,
-                                         method="DELETE")
+        request = urllib.request.Request(
+            f"{server.url}/api/sessions/{session['id']}", headers=headers, method="DELETE"
+        )
         with contextlib.suppress(OSError):
             urllib.request.urlopen(request).close()
 
@@ -208,8 +216,9 @@ def _saved_code_cells(path: Path, timeout: float = 30) -> list[dict]:
     deadline, code = time.monotonic() + timeout, []
     while time.monotonic() < deadline:
         with contextlib.suppress(json.JSONDecodeError):
-            code = [c for c in json.loads(path.read_text(encoding="utf-8"))["cells"]
-                    if c["cell_type"] == "code"]
+            code = [
+                c for c in json.loads(path.read_text(encoding="utf-8"))["cells"] if c["cell_type"] == "code"
+            ]
             if code and all(c.get("execution_count") for c in code):
                 return code
         time.sleep(0.25)
@@ -227,18 +236,20 @@ def test_run_all_reaches_the_end_of_the_release(chapter, chromium, lab, solved_n
     path = lab.root / chapter / f"{chapter}.ipynb"
     screenshot = lab.root.parent / f"run-all-{chapter}.png"
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(chromium), headless=True,
-                                             args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=str(chromium), headless=True, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             try:
                 page.goto(f"{lab.url}/lab/tree/{chapter}/{path.name}?token={lab.token}")
-                n_code = sum(c["cell_type"] == "code"
-                             for c in json.loads(path.read_text(encoding="utf-8"))["cells"])
+                n_code = sum(
+                    c["cell_type"] == "code" for c in json.loads(path.read_text(encoding="utf-8"))["cells"]
+                )
                 page.wait_for_selector(NOTEBOOK, timeout=KERNEL_TIMEOUT)
                 page.wait_for_function(
                     "([selector, n]) => document.querySelectorAll(selector).length === n",
-                    arg=[CODE_PROMPTS, n_code], timeout=KERNEL_TIMEOUT)
+                    arg=[CODE_PROMPTS, n_code],
+                    timeout=KERNEL_TIMEOUT,
+                )
                 _wait_for_idle(page, KERNEL_TIMEOUT)
 
                 _run_menu(page, "Run", "Run All Cells")  # once
@@ -248,7 +259,9 @@ def test_run_all_reaches_the_end_of_the_release(chapter, chromium, lab, solved_n
                         return prompts.length > 0
                             && /^\\[\\d+\\]:$/.test(prompts[prompts.length - 1].textContent.trim());
                     }""",
-                    arg=CODE_PROMPTS, timeout=CHAPTER_TIMEOUT)
+                    arg=CODE_PROMPTS,
+                    timeout=CHAPTER_TIMEOUT,
+                )
                 _wait_for_idle(page, CHAPTER_TIMEOUT)
                 prompts = _cell_prompts(page)
                 _run_menu(page, "File", "Save Notebook")
@@ -273,6 +286,7 @@ def test_run_all_reaches_the_end_of_the_release(chapter, chromium, lab, solved_n
         for error in errors:
             where = f"{chapter} code cell {index} ({grader.get('grade_id', 'not an exercise')})"
             assert RUN_ALL_TAG in cell["metadata"].get("tags", []), (
-                f"{where} failed: {error['ename']}: {error['evalue']}")
+                f"{where} failed: {error['ename']}: {error['evalue']}"
+            )
             assert error["ename"] in SHORT_ERRORS, f"{where}: {error['ename']}: {error['evalue']}"
             assert len(error["traceback"]) == 1, f"{where}: a {len(error['traceback'])}-line traceback"

@@ -47,8 +47,12 @@ def test_lecture_notebook_answers_only_on_request():
         body = "\n".join(c.source for c in shown.cells)
         assert "BEGIN HIDDEN TESTS" not in body and BEGIN_SOLUTION not in body
         assert not [line for line in hidden if len(line) >= 12 and line in body]
-        answers_shown = any(_squash(s) in _squash(c.source) for c in shown.cells for s in solutions
-                            if c.cell_type == "code" and len(_squash(s)) > 20)
+        answers_shown = any(
+            _squash(s) in _squash(c.source)
+            for c in shown.cells
+            for s in solutions
+            if c.cell_type == "code" and len(_squash(s)) > 20
+        )
         assert answers_shown == show
         tags = [set(c.metadata.get("tags", [])) for c in shown.cells]
         assert not any(t & {"parameters", "injected-parameters"} for t in tags)
@@ -96,8 +100,10 @@ def test_slides_offline_in_the_browser(slides):
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"])
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+        )
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 800})
             page.route("**/*", route)
@@ -107,10 +113,12 @@ def test_slides_offline_in_the_browser(slides):
             # reveal.js (loaded by require.js from assets/) marks the deck ready
             page.wait_for_selector(".reveal.ready", timeout=60_000)
             # MathJax (SVG output) has typeset the maths: no raw TeX left in the markdown
-            page.wait_for_function("() => document.querySelectorAll('.MathJax_SVG svg').length > 0",
-                                   timeout=60_000)
-            page.wait_for_function("() => !window.MathJax || !MathJax.Hub || MathJax.Hub.queue.pending === 0",
-                                   timeout=60_000)
+            page.wait_for_function(
+                "() => document.querySelectorAll('.MathJax_SVG svg').length > 0", timeout=60_000
+            )
+            page.wait_for_function(
+                "() => !window.MathJax || !MathJax.Hub || MathJax.Hub.queue.pending === 0", timeout=60_000
+            )
             raw = page.evaluate(r"""() => [...document.querySelectorAll('.jp-MarkdownOutput')]
                 .map(n => n.textContent).filter(t => /\$[^$\s][^$]*\$/.test(t))""")
             assert not raw, f"raw LaTeX left on the slides: {raw[:3]}"
@@ -119,10 +127,12 @@ def test_slides_offline_in_the_browser(slides):
             seen = set()
             for _ in range(200):
                 seen.add(page.evaluate("() => location.hash"))
-                if page.evaluate("() => document.querySelector('.reveal .controls .navigate-right')"
-                                 ".classList.contains('enabled') === false && "
-                                 "document.querySelector('.reveal .controls .navigate-down')"
-                                 ".classList.contains('enabled') === false"):
+                if page.evaluate(
+                    "() => document.querySelector('.reveal .controls .navigate-right')"
+                    ".classList.contains('enabled') === false && "
+                    "document.querySelector('.reveal .controls .navigate-down')"
+                    ".classList.contains('enabled') === false"
+                ):
                     break
                 page.keyboard.press("Space")  # next slide, sub-slides included
                 page.wait_for_timeout(50)

@@ -33,8 +33,11 @@ def _docstrings(*modules) -> list[str]:
     """Real English: the docstrings of some standard-library modules and of their public members."""
     docs = []
     for module in modules:
-        members = [module] + [obj for name, obj in sorted(vars(module).items()) if not name.startswith("_")
-                              and (inspect.isclass(obj) or inspect.isfunction(obj))]
+        members = [module] + [
+            obj
+            for name, obj in sorted(vars(module).items())
+            if not name.startswith("_") and (inspect.isclass(obj) or inspect.isfunction(obj))
+        ]
         docs += [doc for doc in map(inspect.getdoc, members) if doc]
     return list(dict.fromkeys(docs))
 
@@ -55,36 +58,46 @@ def held_out() -> list[str]:
 
 # The classic example of Sennrich et al. (2016): low x5, lower x2, newest x6, widest x3.
 HAND_TEXT = " ".join(["low"] * 5 + ["lower"] * 2 + ["newest"] * 6 + ["widest"] * 3)
-HAND_FREQS = {("l", "o", "w</w>"): 5, ("l", "o", "w", "e", "r</w>"): 2,
-              ("n", "e", "w", "e", "s", "t</w>"): 6, ("w", "i", "d", "e", "s", "t</w>"): 3}
+HAND_FREQS = {
+    ("l", "o", "w</w>"): 5,
+    ("l", "o", "w", "e", "r</w>"): 2,
+    ("n", "e", "w", "e", "s", "t</w>"): 6,
+    ("w", "i", "d", "e", "s", "t</w>"): 3,
+}
 # Derived by hand. Ids: d e i l n o r s t w = 0..9 (code point order), then w</w> r</w> t</w> = 10, 11, 12
 # (first met in low, lower, newest), then each new token. Ties go to the smaller (id(a), id(b)).
 HAND_MERGES = [
-    ("e", "s"),          # 9 = 6 + 3, tied with (s, t</w>) 9: id(e)=1 < id(s)=7
-    ("es", "t</w>"),     # 9
-    ("l", "o"),          # 7, tied with (o, w) 5 + 2: id(l)=3 < id(o)=5
-    ("e", "w"),          # 6, tied with (n, e), (w, est</w>): id(e)=1 is the smallest first id
-    ("n", "ew"),         # 6, tied with (ew, est</w>): id(n)=4 < id(ew)=16
+    ("e", "s"),  # 9 = 6 + 3, tied with (s, t</w>) 9: id(e)=1 < id(s)=7
+    ("es", "t</w>"),  # 9
+    ("l", "o"),  # 7, tied with (o, w) 5 + 2: id(l)=3 < id(o)=5
+    ("e", "w"),  # 6, tied with (n, e), (w, est</w>): id(e)=1 is the smallest first id
+    ("n", "ew"),  # 6, tied with (ew, est</w>): id(n)=4 < id(ew)=16
     ("new", "est</w>"),  # 6
-    ("lo", "w</w>"),     # 5
-    ("d", "est</w>"),    # 3, tied with (w, i), (i, d): id(d)=0
-    ("i", "dest</w>"),   # 3, tied with (w, i): id(i)=2 < id(w)=9
+    ("lo", "w</w>"),  # 5
+    ("d", "est</w>"),  # 3, tied with (w, i), (i, d): id(d)=0
+    ("i", "dest</w>"),  # 3, tied with (w, i): id(i)=2 < id(w)=9
     ("w", "idest</w>"),  # 3
-    ("e", "r</w>"),      # 2, tied with (lo, w), (w, e): id(e)=1
-    ("w", "er</w>"),     # 2, tied with (lo, w): id(w)=9 < id(lo)=15
-    ("lo", "wer</w>"),   # 2: every word is now one token
+    ("e", "r</w>"),  # 2, tied with (lo, w), (w, e): id(e)=1
+    ("w", "er</w>"),  # 2, tied with (lo, w): id(w)=9 < id(lo)=15
+    ("lo", "wer</w>"),  # 2: every word is now one token
 ]
 
 
-def _hf_bpe(lines: list[str], vocab_size: int, min_frequency: int, suffix: str | None,
-            specials: tuple[str, ...] = ()) -> Tokenizer:
+def _hf_bpe(
+    lines: list[str], vocab_size: int, min_frequency: int, suffix: str | None, specials: tuple[str, ...] = ()
+) -> Tokenizer:
     """tokenizers' BPE on whitespace-separated words, with the given settings."""
     options = {"end_of_word_suffix": suffix} if suffix else {}  # the bindings refuse None
     unk = {"unk_token": "<unk>"} if "<unk>" in specials else {}
     tokenizer = Tokenizer(models.BPE(**unk, **options))
     tokenizer.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
-    trainer = trainers.BpeTrainer(vocab_size=vocab_size, min_frequency=min_frequency,
-                                  special_tokens=list(specials), show_progress=False, **options)
+    trainer = trainers.BpeTrainer(
+        vocab_size=vocab_size,
+        min_frequency=min_frequency,
+        special_tokens=list(specials),
+        show_progress=False,
+        **options,
+    )
     tokenizer.train_from_iterator(lines, trainer=trainer)
     return tokenizer
 
@@ -97,15 +110,20 @@ def _merges_and_vocab(tokenizer: Tokenizer) -> tuple[list[tuple[str, str]], dict
 # --- word_tokenize ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("text, tokens", [
-    ("Don't stop; it's John's car.", ["don't", "stop", ";", "it's", "john's", "car", "."]),
-    ("Pi is 3.14, not 3 or -2.", ["pi", "is", "3.14", ",", "not", "3", "or", "-", "2", "."]),
-    ("Wait... what?!", ["wait", ".", ".", ".", "what", "?", "!"]),
-    ("The U.S. team, e.g. the state-of-the-art one.",
-     ["the", "u.s.", "team", ",", "e.g.", "the", "state-of-the-art", "one", "."]),
-    ('He said "no" (twice)\n\ttoday', ["he", "said", '"', "no", '"', "(", "twice", ")", "today"]),
-    ("", []),
-])
+@pytest.mark.parametrize(
+    "text, tokens",
+    [
+        ("Don't stop; it's John's car.", ["don't", "stop", ";", "it's", "john's", "car", "."]),
+        ("Pi is 3.14, not 3 or -2.", ["pi", "is", "3.14", ",", "not", "3", "or", "-", "2", "."]),
+        ("Wait... what?!", ["wait", ".", ".", ".", "what", "?", "!"]),
+        (
+            "The U.S. team, e.g. the state-of-the-art one.",
+            ["the", "u.s.", "team", ",", "e.g.", "the", "state-of-the-art", "one", "."],
+        ),
+        ('He said "no" (twice)\n\ttoday', ["he", "said", '"', "no", '"', "(", "twice", ")", "today"]),
+        ("", []),
+    ],
+)
 def test_word_tokenize_examples(text, tokens):
     assert word_tokenize(text) == tokens
 
@@ -171,22 +189,25 @@ def test_vocab_save_load(tmp_path):
     assert loaded.encode(["café", "zzz"]) == vocab.encode(["café", "zzz"])
 
 
-@pytest.mark.parametrize("call, error, message", [
-    (lambda: Vocab.build([]), ValueError, "corpus is empty"),
-    (lambda: Vocab.build([[], []]), ValueError, "corpus is empty"),
-    (lambda: Vocab.build(["the cat"]), TypeError, "sentence 0 is a str"),
-    (lambda: Vocab.build([["the", 3]]), TypeError, "sentence 0, token 1 is int"),
-    (lambda: Vocab.build([["the", ""]]), ValueError, "empty string"),
-    (lambda: Vocab.build(SENTENCES, min_freq=0), ValueError, "min_freq must be an int >= 1"),
-    (lambda: Vocab.build(SENTENCES, max_size=2), ValueError, "leaves no room for the 4 specials"),
-    (lambda: Vocab.build(SENTENCES, specials=["<pad>"]), ValueError, "lack '<unk>'"),
-    (lambda: Vocab.build(SENTENCES).id_to_token(11), IndexError, r"id 11 is out of range .* 0\.\.10"),
-    (lambda: Vocab.build(SENTENCES).decode([0, -1]), IndexError, "id -1 is out of range"),
-    (lambda: Vocab.build(SENTENCES).decode(["the"]), TypeError, "ids must be ints"),
-    (lambda: Vocab.build(SENTENCES).encode("the cat"), TypeError, "got a str"),
-    (lambda: Vocab.build(SENTENCES).token_to_id(4), TypeError, "expected str"),
-    (lambda: Vocab.build(SENTENCES, specials=["<unk>"]).pad_id, KeyError, "no '<pad>' token"),
-])
+@pytest.mark.parametrize(
+    "call, error, message",
+    [
+        (lambda: Vocab.build([]), ValueError, "corpus is empty"),
+        (lambda: Vocab.build([[], []]), ValueError, "corpus is empty"),
+        (lambda: Vocab.build(["the cat"]), TypeError, "sentence 0 is a str"),
+        (lambda: Vocab.build([["the", 3]]), TypeError, "sentence 0, token 1 is int"),
+        (lambda: Vocab.build([["the", ""]]), ValueError, "empty string"),
+        (lambda: Vocab.build(SENTENCES, min_freq=0), ValueError, "min_freq must be an int >= 1"),
+        (lambda: Vocab.build(SENTENCES, max_size=2), ValueError, "leaves no room for the 4 specials"),
+        (lambda: Vocab.build(SENTENCES, specials=["<pad>"]), ValueError, "lack '<unk>'"),
+        (lambda: Vocab.build(SENTENCES).id_to_token(11), IndexError, r"id 11 is out of range .* 0\.\.10"),
+        (lambda: Vocab.build(SENTENCES).decode([0, -1]), IndexError, "id -1 is out of range"),
+        (lambda: Vocab.build(SENTENCES).decode(["the"]), TypeError, "ids must be ints"),
+        (lambda: Vocab.build(SENTENCES).encode("the cat"), TypeError, "got a str"),
+        (lambda: Vocab.build(SENTENCES).token_to_id(4), TypeError, "expected str"),
+        (lambda: Vocab.build(SENTENCES, specials=["<unk>"]).pad_id, KeyError, "no '<pad>' token"),
+    ],
+)
 def test_vocab_errors(call, error, message):
     with pytest.raises(error, match=message):
         call()
@@ -205,8 +226,11 @@ def test_vocab_load_rejects_other_files(tmp_path):
 def test_most_frequent_pair_and_merge_pair_by_hand():
     assert most_frequent_pair(HAND_FREQS) == ("e", "s")  # 9, tied with ("s", "t</w>"): "e" < "s"
     assert merge_pair(HAND_FREQS, ("e", "s")) == {
-        ("l", "o", "w</w>"): 5, ("l", "o", "w", "e", "r</w>"): 2,
-        ("n", "e", "w", "es", "t</w>"): 6, ("w", "i", "d", "es", "t</w>"): 3}
+        ("l", "o", "w</w>"): 5,
+        ("l", "o", "w", "e", "r</w>"): 2,
+        ("n", "e", "w", "es", "t</w>"): 6,
+        ("w", "i", "d", "es", "t</w>"): 3,
+    }
     # left to right, without overlaps; words that become equal add up
     runs = {("a", "a", "a"): 2, ("a", "a", "a", "a"): 1}
     assert merge_pair(runs, ("a", "a")) == {("aa", "a"): 2, ("aa", "aa"): 1}
@@ -298,19 +322,26 @@ def test_bpe_encode_decode_round_trip(english, held_out, tmp_path):
     assert loaded.encode(text) == tokens
 
 
-@pytest.mark.parametrize("call, error, message", [
-    (lambda: BPE.train([], vocab_size=50), ValueError, "corpus is empty"),
-    (lambda: BPE.train(["  ", ""], vocab_size=50), ValueError, "corpus is empty"),
-    (lambda: BPE.train([HAND_TEXT], vocab_size=5), ValueError, "vocab_size=5 is too small.* >= 13"),
-    (lambda: BPE.train(["low", 3], vocab_size=50), TypeError, "corpus item 1 is int"),
-    (lambda: BPE.train([["low", None]], vocab_size=50), TypeError, "corpus item 0, token 1 is NoneType"),
-    (lambda: BPE.train(HAND_TEXT, vocab_size=50), TypeError, "got one str"),
-    (lambda: BPE.train([HAND_TEXT]), ValueError, "exactly one of vocab_size"),
-    (lambda: BPE.train([HAND_TEXT], vocab_size=50, num_merges=3), ValueError, "exactly one of vocab_size"),
-    (lambda: BPE.train([HAND_TEXT], vocab_size=50).encode("lowz"), ValueError, "'z</w>' .* never seen"),
-    (lambda: BPE.train([HAND_TEXT], vocab_size=50).encode(b"low"), TypeError, "decode the bytes"),
-    (lambda: BPE.train([HAND_TEXT], vocab_size=50).encode_word("low low"), ValueError, "one word"),
-])
+@pytest.mark.parametrize(
+    "call, error, message",
+    [
+        (lambda: BPE.train([], vocab_size=50), ValueError, "corpus is empty"),
+        (lambda: BPE.train(["  ", ""], vocab_size=50), ValueError, "corpus is empty"),
+        (lambda: BPE.train([HAND_TEXT], vocab_size=5), ValueError, "vocab_size=5 is too small.* >= 13"),
+        (lambda: BPE.train(["low", 3], vocab_size=50), TypeError, "corpus item 1 is int"),
+        (lambda: BPE.train([["low", None]], vocab_size=50), TypeError, "corpus item 0, token 1 is NoneType"),
+        (lambda: BPE.train(HAND_TEXT, vocab_size=50), TypeError, "got one str"),
+        (lambda: BPE.train([HAND_TEXT]), ValueError, "exactly one of vocab_size"),
+        (
+            lambda: BPE.train([HAND_TEXT], vocab_size=50, num_merges=3),
+            ValueError,
+            "exactly one of vocab_size",
+        ),
+        (lambda: BPE.train([HAND_TEXT], vocab_size=50).encode("lowz"), ValueError, "'z</w>' .* never seen"),
+        (lambda: BPE.train([HAND_TEXT], vocab_size=50).encode(b"low"), TypeError, "decode the bytes"),
+        (lambda: BPE.train([HAND_TEXT], vocab_size=50).encode_word("low low"), ValueError, "one word"),
+    ],
+)
 def test_bpe_errors(call, error, message):
     with pytest.raises(error, match=message):
         call()
@@ -373,15 +404,18 @@ def test_word_level_bpe_tokenizer(english):
     assert tokenizer.decode(tokenizer.encode("the parser reads").ids) == "the parser reads"
 
 
-@pytest.mark.parametrize("call, error, message", [
-    (lambda: train_wordpiece_tokenizer([], 100), ValueError, "texts are empty"),
-    (lambda: train_wordpiece_tokenizer("some text", 100), TypeError, "got one str"),
-    (lambda: train_wordpiece_tokenizer(["ok", 5], 100), TypeError, "text 1 is int"),
-    (lambda: train_wordpiece_tokenizer(["ok"], 100, special_tokens=["[UNK]"]), ValueError, "lack"),
-    (lambda: train_wordpiece_tokenizer(["ok"], 3), ValueError, "vocab_size=3 is too small"),
-    (lambda: train_bpe_tokenizer(["ok"], 100), ValueError, "too small for byte-level BPE"),
-    (lambda: to_transformers("not a tokenizer"), TypeError, "expects a tokenizers.Tokenizer"),
-])
+@pytest.mark.parametrize(
+    "call, error, message",
+    [
+        (lambda: train_wordpiece_tokenizer([], 100), ValueError, "texts are empty"),
+        (lambda: train_wordpiece_tokenizer("some text", 100), TypeError, "got one str"),
+        (lambda: train_wordpiece_tokenizer(["ok", 5], 100), TypeError, "text 1 is int"),
+        (lambda: train_wordpiece_tokenizer(["ok"], 100, special_tokens=["[UNK]"]), ValueError, "lack"),
+        (lambda: train_wordpiece_tokenizer(["ok"], 3), ValueError, "vocab_size=3 is too small"),
+        (lambda: train_bpe_tokenizer(["ok"], 100), ValueError, "too small for byte-level BPE"),
+        (lambda: to_transformers("not a tokenizer"), TypeError, "expects a tokenizers.Tokenizer"),
+    ],
+)
 def test_subword_errors(call, error, message):
     with pytest.raises(error, match=message):
         call()

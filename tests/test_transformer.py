@@ -31,7 +31,6 @@ BATCH, SEQ, D_MODEL, HEADS = 3, 7, 32, 4
 ATOL = 1e-5
 
 
-
 def lengths_mask() -> torch.Tensor:
     """(BATCH, 1, 1, SEQ) keep-mask for lengths 7, 4, 1."""
     return padding_mask(torch.tensor([SEQ, 4, 1]), seq_len=SEQ)
@@ -40,9 +39,7 @@ def lengths_mask() -> torch.Tensor:
 # --- scaled dot-product attention -------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "mask_kind", ["none", "bool", "causal", "padding_broadcast", "per_head_broadcast"]
-)
+@pytest.mark.parametrize("mask_kind", ["none", "bool", "causal", "padding_broadcast", "per_head_broadcast"])
 def test_sdpa_matches_torch(mask_kind: str) -> None:
     q = torch.randn(BATCH, HEADS, 5, 8)
     k = torch.randn(BATCH, HEADS, SEQ, 8)
@@ -115,9 +112,7 @@ def test_fully_masked_rows_in_both_multihead_paths() -> None:
 )
 def test_sdpa_bad_shapes(q_shape, k_shape, v_shape, match) -> None:
     with pytest.raises(ValueError, match=match):
-        scaled_dot_product_attention(
-            torch.randn(q_shape), torch.randn(k_shape), torch.randn(v_shape)
-        )
+        scaled_dot_product_attention(torch.randn(q_shape), torch.randn(k_shape), torch.randn(v_shape))
 
 
 def test_sdpa_bad_masks() -> None:
@@ -361,9 +356,7 @@ def test_reversal_batch() -> None:
 
 
 def test_reversal_model_learns() -> None:
-    model = ReversalModel(
-        EncoderConfig(vocab_size=16, d_model=32, num_heads=2, d_ff=64, num_layers=2)
-    )
+    model = ReversalModel(EncoderConfig(vocab_size=16, d_model=32, num_heads=2, d_ff=64, num_layers=2))
     logits, loss = model(*reversal_batch(2, 8, 16))
     assert logits.shape == (2, 8, 16) and loss.ndim == 0
     assert model(reversal_batch(2, 8, 16)[0])[1] is None

@@ -48,24 +48,30 @@ def test_bleu_equals_sacrebleu_on_random_corpora(seed: int) -> None:
         n = rng.randint(1, 8)
         refs = ["".join(rng.choice(ALPHABET) for _ in range(rng.randint(1, 14))) for _ in range(n)]
         # hypotheses: a mix of noisy copies of the reference and random strings
-        hyps = [r[: rng.randint(0, len(r))] + "".join(rng.choice(ALPHABET) for _ in range(rng.randint(0, 4)))
-                if rng.random() < 0.7 else "".join(rng.choice(ALPHABET) for _ in range(rng.randint(0, 14)))
-                for r in refs]
+        hyps = [
+            r[: rng.randint(0, len(r))] + "".join(rng.choice(ALPHABET) for _ in range(rng.randint(0, 4)))
+            if rng.random() < 0.7
+            else "".join(rng.choice(ALPHABET) for _ in range(rng.randint(0, 14)))
+            for r in refs
+        ]
         assert bleu(hyps, refs) == pytest.approx(sacre(hyps, refs), abs=1e-6)
 
 
-@pytest.mark.parametrize("hyps, refs", [
-    ([""], ["三百一十二"]),  # empty hypothesis
-    (["", ""], ["一", "二"]),
-    (["四五六"], ["一二三"]),  # no overlap
-    (["一"], ["一"]),  # one-character reference: no bigrams at all
-    (["一", "二"], ["一", "三"]),
-    (["三百一十二"], ["三百一十二"]),  # perfect
-    (["三百二十一"], ["三百一十二"]),  # same characters, another number
-    (["2021年3月5日"], ["2021年3月15日"]),
-    (["一二一二一二"], ["一二"]),  # clipping
-    (["hello world"], ["hello there world"]),  # non-Chinese text goes through the 13a rules
-])
+@pytest.mark.parametrize(
+    "hyps, refs",
+    [
+        ([""], ["三百一十二"]),  # empty hypothesis
+        (["", ""], ["一", "二"]),
+        (["四五六"], ["一二三"]),  # no overlap
+        (["一"], ["一"]),  # one-character reference: no bigrams at all
+        (["一", "二"], ["一", "三"]),
+        (["三百一十二"], ["三百一十二"]),  # perfect
+        (["三百二十一"], ["三百一十二"]),  # same characters, another number
+        (["2021年3月5日"], ["2021年3月15日"]),
+        (["一二一二一二"], ["一二"]),  # clipping
+        (["hello world"], ["hello there world"]),  # non-Chinese text goes through the 13a rules
+    ],
+)
 def test_bleu_equals_sacrebleu_on_edge_cases(hyps: list[str], refs: list[str]) -> None:
     assert bleu(hyps, refs) == pytest.approx(sacre(hyps, refs), abs=1e-6)
 
@@ -115,8 +121,15 @@ def test_char_vocab_round_trip_and_errors() -> None:
 def test_source_tokenizer() -> None:
     tok = SourceTokenizer.from_sentences(["twenty-one", "March 5, 2021"])
     assert SourceTokenizer.split("March 5, 2021") == ["March", "5", ",", "2", "0", "2", "1"]
-    assert tok.tokens("three hundred and forty-five") == ["three", "hundred", "and", "forty", "-", "five",
-                                                          "<eos>"]
+    assert tok.tokens("three hundred and forty-five") == [
+        "three",
+        "hundred",
+        "and",
+        "forty",
+        "-",
+        "five",
+        "<eos>",
+    ]
     assert tok.encode("zebra")[0] == UNK
     batch = tok(["one", "twenty-one"])
     assert batch.shape == (2, 4) and batch[0, 2] == PAD
@@ -160,8 +173,12 @@ def test_categories_and_scores_by_category() -> None:
 
     from nlpcourse.data.translation import translation_pair
 
-    cases = [translation_pair(312), translation_pair(101), translation_pair(20019),
-             translation_pair(datetime.date(2021, 3, 5))]
+    cases = [
+        translation_pair(312),
+        translation_pair(101),
+        translation_pair(20019),
+        translation_pair(datetime.date(2021, 3, 5)),
+    ]
     assert [category(c) for c in cases] == ["plain number", "with 零", "with 万", "date"]
     table = scores_by_category(cases, ["三百一十二", "一百一", "二万零一十九", "2021年3月5日"])
     assert table["with 零"]["exact match"] == 0.0 and table["date"]["exact match"] == 100.0
@@ -172,8 +189,9 @@ def test_categories_and_scores_by_category() -> None:
 
 def test_translator_trains_on_the_shared_loop() -> None:
     data = examples(200)
-    translator = build_translator(data, d_model=32, num_heads=2, d_ff=64, num_encoder_layers=1,
-                                  num_decoder_layers=1)
+    translator = build_translator(
+        data, d_model=32, num_heads=2, d_ff=64, num_encoder_layers=1, num_decoder_layers=1
+    )
     history = train_translator(translator, data, steps=60, batch_size=32, lr=3e-3, progress=False)
     assert len(history["loss"]) == 60 and "grad_norm" in history
     assert sum(history["loss"][-10:]) < 0.6 * sum(history["loss"][:10])
@@ -193,8 +211,9 @@ def test_minilm_encoder_equals_transformers_hidden_states() -> None:
     translator = build_minilm_translator(d_model=32, num_heads=2, d_ff=64, num_decoder_layers=1, layers=2)
     encoder = translator.model.encoder
     sentences = ["three hundred and twelve", "March 5, 2021"]
-    src = torch.nn.utils.rnn.pad_sequence([torch.tensor(translator.source.encode(s)) for s in sentences],
-                                          batch_first=True)
+    src = torch.nn.utils.rnn.pad_sequence(
+        [torch.tensor(translator.source.encode(s)) for s in sentences], batch_first=True
+    )
     mask = (src != PAD)[:, None, None, :]
     features = encoder.features(src, mask)
     bert = load_model()

@@ -34,9 +34,14 @@ import warnings
 SKIP = {
     "antigravity",  # opens a web browser
     "this",  # prints the Zen of Python
-    "idlelib", "tkinter", "_tkinter", "turtle", "turtledemo",  # GUI
+    "idlelib",
+    "tkinter",
+    "_tkinter",
+    "turtle",
+    "turtledemo",  # GUI
     "lib2to3",  # deprecated; builds and may write grammar pickles on import
-    "test", "__main__",
+    "test",
+    "__main__",
 }
 #: Module path components that mark tests or command-line entry points (``venv.__main__`` creates
 #: a virtual environment when imported).

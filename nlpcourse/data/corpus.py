@@ -1,10 +1,10 @@
 """A tokenized corpus: texts, their tokens, counts, a fingerprint and deterministic splits.
 
-    corpus = Corpus.from_texts(["The cat sat.", "A dog barked."], name="pets")
-    corpus.sentences      # [["the", "cat", "sat", "."], ["a", "dog", "barked", "."]]
-    corpus.num_tokens     # 8
-    corpus.fingerprint    # sha256 of the token stream: equal fingerprints, equal data
-    train, valid, test = corpus.split((0.8, 0.1, 0.1), seed=0)
+corpus = Corpus.from_texts(["The cat sat.", "A dog barked."], name="pets")
+corpus.sentences      # [["the", "cat", "sat", "."], ["a", "dog", "barked", "."]]
+corpus.num_tokens     # 8
+corpus.fingerprint    # sha256 of the token stream: equal fingerprints, equal data
+train, valid, test = corpus.split((0.8, 0.1, 0.1), seed=0)
 """
 
 from __future__ import annotations
@@ -53,12 +53,16 @@ class Corpus:
                 "token lists: give one token list per paragraph"
             )
         if self.doc_ids is not None and len(self.doc_ids) != len(self.sentences):
-            raise ValueError(f"corpus {self.name!r}: doc_ids needs one id per sentence "
-                             f"({len(self.sentences)}), got {len(self.doc_ids)}")
+            raise ValueError(
+                f"corpus {self.name!r}: doc_ids needs one id per sentence "
+                f"({len(self.sentences)}), got {len(self.doc_ids)}"
+            )
         for i, sentence in enumerate(self.sentences):
             if not isinstance(sentence, list) or not all(isinstance(t, str) for t in sentence):
-                raise TypeError(f"corpus {self.name!r}: sentence {i} must be a list of str tokens, "
-                                f"got {type(sentence).__name__} {str(sentence)[:60]}")
+                raise TypeError(
+                    f"corpus {self.name!r}: sentence {i} must be a list of str tokens, "
+                    f"got {type(sentence).__name__} {str(sentence)[:60]}"
+                )
 
     @classmethod
     def from_texts(cls, texts: Sequence[str], name: str = "texts", lower: bool = True) -> Corpus:
@@ -103,8 +107,9 @@ class Corpus:
         The same seed always gives the same split; each part keeps the corpus order of its units.
         """
         if len(fractions) != 3 or any(not isinstance(f, int | float) or f <= 0 for f in fractions):
-            raise ValueError(f"fractions must be three positive numbers (train, valid, test), "
-                             f"got {fractions!r}")
+            raise ValueError(
+                f"fractions must be three positive numbers (train, valid, test), got {fractions!r}"
+            )
         if abs(sum(fractions) - 1.0) > 1e-6:
             raise ValueError(f"fractions must sum to 1, got {fractions!r} (sum {sum(fractions):.6g})")
         if not isinstance(seed, int) or isinstance(seed, bool):
@@ -115,10 +120,15 @@ class Corpus:
         n_valid, n_test = round(fractions[1] * n), round(fractions[2] * n)
         n_train = n - n_valid - n_test
         if min(n_train, n_valid, n_test) < 1:
-            raise ValueError(f"corpus {self.name!r} has {n} units: too few to split by {tuple(fractions)} "
-                             "with every part non-empty")
-        cuts = {"train": order[:n_train], "valid": order[n_train:n_train + n_valid],
-                "test": order[n_train + n_valid:]}
+            raise ValueError(
+                f"corpus {self.name!r} has {n} units: too few to split by {tuple(fractions)} "
+                "with every part non-empty"
+            )
+        cuts = {
+            "train": order[:n_train],
+            "valid": order[n_train : n_train + n_valid],
+            "test": order[n_train + n_valid :],
+        }
         parts = {}
         for part, indices in cuts.items():
             indices = sorted(indices)
@@ -135,12 +145,16 @@ class Corpus:
         """One line: size in units, tokens and types (and types seen >= 5 times), and fingerprint."""
         counts = self.counts()
         frequent = sum(1 for c in counts.values() if c >= 5)
-        return (f"{self.name}: {len(self.sentences):,} {self.unit}, {self.num_tokens:,} tokens, "
-                f"{len(counts):,} types ({frequent:,} with count >= 5), sha256 {self.fingerprint[:12]}")
+        return (
+            f"{self.name}: {len(self.sentences):,} {self.unit}, {self.num_tokens:,} tokens, "
+            f"{len(counts):,} types ({frequent:,} with count >= 5), sha256 {self.fingerprint[:12]}"
+        )
 
     def __len__(self) -> int:
         return len(self.sentences)
 
     def __repr__(self) -> str:
-        return (f"Corpus(name={self.name!r}, {self.unit}={len(self.sentences):,}, "
-                f"tokens={self.num_tokens:,}, fingerprint={self.fingerprint[:12]!r})")
+        return (
+            f"Corpus(name={self.name!r}, {self.unit}={len(self.sentences):,}, "
+            f"tokens={self.num_tokens:,}, fingerprint={self.fingerprint[:12]!r})"
+        )

@@ -61,14 +61,23 @@ def _walk_stdlib() -> list[str]:
         try:
             result = subprocess.run(
                 [os.path.abspath(sys.executable), "-I", "-S", str(_WALKER), str(output)],
-                cwd=work, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=600,
+                cwd=work,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                text=True,
+                timeout=600,
             )
         except subprocess.TimeoutExpired as error:
-            raise RuntimeError("collecting the standard library's docstrings took over 10 minutes: "
-                               "is the machine overloaded?") from error
+            raise RuntimeError(
+                "collecting the standard library's docstrings took over 10 minutes: "
+                "is the machine overloaded?"
+            ) from error
         if result.returncode != 0 or not output.is_file():
-            raise RuntimeError(f"collecting the standard library's docstrings failed "
-                               f"(exit code {result.returncode}):\n{result.stderr[-2000:]}")
+            raise RuntimeError(
+                f"collecting the standard library's docstrings failed "
+                f"(exit code {result.returncode}):\n{result.stderr[-2000:]}"
+            )
         return json.loads(output.read_text(encoding="utf-8"))
 
 
@@ -95,8 +104,12 @@ def _read_cache(path: Path) -> tuple[list[str], list[int]] | None:
 
 def _write_cache(path: Path, paragraphs: list[str], doc_ids: list[int]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    data = {"version": EXTRACTION_VERSION, "python": sys.version, "paragraphs": paragraphs,
-            "doc_ids": doc_ids}
+    data = {
+        "version": EXTRACTION_VERSION,
+        "python": sys.version,
+        "paragraphs": paragraphs,
+        "doc_ids": doc_ids,
+    }
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as file:
@@ -119,14 +132,18 @@ def docstring_paragraphs(use_cache: bool = True) -> tuple[list[str], list[int]]:
             return cached
     paragraphs, doc_ids = _extract()
     if not paragraphs:
-        raise RuntimeError("the standard library gave no docstrings: is this Python built without them "
-                           "(python -OO or PYTHONOPTIMIZE=2)?")
+        raise RuntimeError(
+            "the standard library gave no docstrings: is this Python built without them "
+            "(python -OO or PYTHONOPTIMIZE=2)?"
+        )
     if use_cache:
         try:
             _write_cache(path, paragraphs, doc_ids)
         except OSError as error:
-            raise OSError(f"cannot write the corpus cache {path}: {error}; set NLPCOURSE_DATA to a "
-                          "writable folder or pass use_cache=False") from error
+            raise OSError(
+                f"cannot write the corpus cache {path}: {error}; set NLPCOURSE_DATA to a "
+                "writable folder or pass use_cache=False"
+            ) from error
     return paragraphs, doc_ids
 
 

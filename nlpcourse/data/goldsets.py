@@ -40,8 +40,9 @@ def analogies() -> dict[str, list[tuple[str, str, str, str]]]:
         "plural": ANIMALS + FOODS,
         "past_tense": VERBS,
     }
-    return {name: [(a, b, c, d) for (a, b), (c, d) in permutations(pairs, 2)]
-            for name, pairs in relations.items()}
+    return {
+        name: [(a, b, c, d) for (a, b), (c, d) in permutations(pairs, 2)] for name, pairs in relations.items()
+    }
 
 
 def similarities() -> list[tuple[str, str, float]]:
@@ -71,20 +72,33 @@ def similarities() -> list[tuple[str, str, float]]:
     add([(a, b) for a, b in nouns] + [(a, b) for a, b in VERBS if a != b], 0.9, 20)
     add(list(GENDER_PAIRS), 0.8, 10)
     same_class = []
-    for group in ([a for a, _ in ANIMALS], [f for f, _ in FOODS], [c[0] for c in COUNTRIES],
-                  [c[1] for c in COUNTRIES], [c[2] for c in COUNTRIES], NUMBERS, *VERB_CLASSES.values()):
+    for group in (
+        [a for a, _ in ANIMALS],
+        [f for f, _ in FOODS],
+        [c[0] for c in COUNTRIES],
+        [c[1] for c in COUNTRIES],
+        [c[2] for c in COUNTRIES],
+        NUMBERS,
+        *VERB_CLASSES.values(),
+    ):
         same_class += list(combinations(group, 2))
     for people in (ROYALTY, FAMILY, PEOPLE):
         for side in (0, 1):
             same_class += list(combinations([pair[side] for pair in people], 2))
     add(same_class, 0.7, 50)
-    add([(capital, country) for country, capital, _ in COUNTRIES]
-        + [(country, language) for country, _, language in COUNTRIES], 0.5, 20)
+    add(
+        [(capital, country) for country, capital, _ in COUNTRIES]
+        + [(country, language) for country, _, language in COUNTRIES],
+        0.5,
+        20,
+    )
     broad = {
         "people": [w for pair in GENDER_PAIRS for w in pair],
         "geography": [w for c in COUNTRIES for w in c],
-        "animals": [a for a, _ in ANIMALS], "foods": [f for f, _ in FOODS],
-        "verbs": [v for v, _ in VERBS], "numbers": NUMBERS,
+        "animals": [a for a, _ in ANIMALS],
+        "foods": [f for f, _ in FOODS],
+        "verbs": [v for v, _ in VERBS],
+        "numbers": NUMBERS,
     }
     add([p for words in broad.values() for p in combinations(words, 2)], 0.3, 30)
     groups = list(broad.values())

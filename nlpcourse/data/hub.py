@@ -19,8 +19,15 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["HUB_DATASETS", "HubDataset", "OfflineError", "PROBE_TIMEOUT", "is_offline", "offline_reason",
-           "load_hub_dataset"]
+__all__ = [
+    "HUB_DATASETS",
+    "HubDataset",
+    "OfflineError",
+    "PROBE_TIMEOUT",
+    "is_offline",
+    "offline_reason",
+    "load_hub_dataset",
+]
 
 #: Seconds to wait for a TCP connection to the hub before calling the machine offline.
 PROBE_TIMEOUT = 1.0
@@ -41,14 +48,27 @@ class HubDataset:
 
 
 HUB_DATASETS = {
-    "wikitext-2": HubDataset("Salesforce/wikitext", "wikitext-2-raw-v1", "nlpcourse.data.docstring_corpus()",
-                             "Wikipedia articles, 2M tokens (language modelling)"),
-    "imdb": HubDataset("stanfordnlp/imdb", None, "nlpcourse.data.sentiment_dataset()",
-                       "50k film reviews, positive / negative"),
-    "sst2": HubDataset("stanfordnlp/sst2", None, "nlpcourse.data.sentiment_dataset()",
-                       "Stanford Sentiment Treebank, binary sentences"),
-    "squad": HubDataset("rajpurkar/squad", None, "nlpcourse.data.qa_dataset()",
-                        "SQuAD 1.1 extractive question answering"),
+    "wikitext-2": HubDataset(
+        "Salesforce/wikitext",
+        "wikitext-2-raw-v1",
+        "nlpcourse.data.docstring_corpus()",
+        "Wikipedia articles, 2M tokens (language modelling)",
+    ),
+    "imdb": HubDataset(
+        "stanfordnlp/imdb",
+        None,
+        "nlpcourse.data.sentiment_dataset()",
+        "50k film reviews, positive / negative",
+    ),
+    "sst2": HubDataset(
+        "stanfordnlp/sst2",
+        None,
+        "nlpcourse.data.sentiment_dataset()",
+        "Stanford Sentiment Treebank, binary sentences",
+    ),
+    "squad": HubDataset(
+        "rajpurkar/squad", None, "nlpcourse.data.qa_dataset()", "SQuAD 1.1 extractive question answering"
+    ),
 }
 
 _TRUE = {"1", "true", "yes", "on"}

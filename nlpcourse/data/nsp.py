@@ -53,8 +53,12 @@ class _PythonDraws:
         return self.rng.random()
 
 
-def nsp_pair(documents: Sequence[Sequence[Unit]], rng: Draws, usable: Sequence[int] | None = None,
-             label: int | None = None) -> tuple[Unit, Unit, int]:
+def nsp_pair(
+    documents: Sequence[Sequence[Unit]],
+    rng: Draws,
+    usable: Sequence[int] | None = None,
+    label: int | None = None,
+) -> tuple[Unit, Unit, int]:
     """One next-sentence-prediction example ``(a, b, label)``: the course's one rule for NSP pairs.
 
     A document with two or more units is drawn uniformly, then a unit ``a`` that has a successor.
@@ -99,8 +103,10 @@ def _documents(source: str, seed: int, n_docs: int) -> list[list[str]]:
 def _pairs(documents: list[list[str]], size: int, rng: random.Random, split: str) -> list[dict[str, Any]]:
     usable = [d for d in documents if len(d) >= 2]
     if len(usable) < 2:
-        raise ValueError(f"nsp_dataset: the {split} split has {len(usable)} documents with two or more "
-                         "sentences; at least 2 are needed: ask for more examples or another source")
+        raise ValueError(
+            f"nsp_dataset: the {split} split has {len(usable)} documents with two or more "
+            "sentences; at least 2 are needed: ask for more examples or another source"
+        )
 
     everyone = range(len(usable))
 
@@ -110,9 +116,13 @@ def _pairs(documents: list[list[str]], size: int, rng: random.Random, split: str
 
     examples = []
     for label, quota in ((0, (size + 1) // 2), (1, size // 2)):
-        examples += draw_unique(lambda r, label=label: draw(r, label),
-                                lambda e: (e["sentence_a"], e["sentence_b"]), quota, rng,
-                                f"nsp_dataset ({split}, {NSP_LABELS[label]})")
+        examples += draw_unique(
+            lambda r, label=label: draw(r, label),
+            lambda e: (e["sentence_a"], e["sentence_b"]),
+            quota,
+            rng,
+            f"nsp_dataset ({split}, {NSP_LABELS[label]})",
+        )
     rng.shuffle(examples)
     return examples
 
@@ -130,8 +140,9 @@ def nsp_dataset(sizes: Sequence[int] = (10000, 1000, 1000), seed: int = 0, sourc
     documents = _documents(source, seed, n_docs=sum(sizes))
     rng.shuffle(documents)
     total, start, parts = sum(sizes), 0, {}
-    features = Features({"sentence_a": Value("string"), "sentence_b": Value("string"),
-                         "label": ClassLabel(names=NSP_LABELS)})
+    features = Features(
+        {"sentence_a": Value("string"), "sentence_b": Value("string"), "label": ClassLabel(names=NSP_LABELS)}
+    )
     for i, (split, size) in enumerate(zip(SPLITS, sizes, strict=True)):
         end = len(documents) if i == 2 else start + round(len(documents) * size / total)
         rows = _pairs(documents[start:end], size, rng, split)

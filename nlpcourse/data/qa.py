@@ -49,18 +49,25 @@ def person_facts(p: Person) -> list[tuple[str, str, str]]:
         (f"{p.name} is a {p.noun} from {p.country}", f"Which country is {name} from?", p.country),
         (f"{he} lives in {p.capital}", f"Where does {name} live?", p.capital),
         (f"{he} speaks {p.language}", f"What language does {name} speak?", p.language),
-        (f"{his} {p.spouse_noun} is called {p.spouse}", f"What is the name of {name}'s {p.spouse_noun}?",
-         p.spouse),
+        (
+            f"{his} {p.spouse_noun} is called {p.spouse}",
+            f"What is the name of {name}'s {p.spouse_noun}?",
+            p.spouse,
+        ),
         (f"{he} likes to eat {p.food}", f"What does {name} like to eat?", p.food),
-        (f"{his} {p.sibling_noun} {p.sibling} lives in {p.sibling_capital}",
-         f"Where does {name}'s {p.sibling_noun} live?", p.sibling_capital),
+        (
+            f"{his} {p.sibling_noun} {p.sibling} lives in {p.sibling_capital}",
+            f"Where does {name}'s {p.sibling_noun} live?",
+            p.sibling_capital,
+        ),
     ]
     if p.pets == 1:
         facts.append((f"{p.name} has {p.pets_phrase}", f"What animal does {name} have?", p.pet))
     else:
         plural = p.pets_phrase.split()[-1]
-        facts.append((f"{p.name} has {p.pets_phrase}", f"How many {plural} does {name} have?",
-                      NUMBERS[p.pets - 1]))
+        facts.append(
+            (f"{p.name} has {p.pets_phrase}", f"How many {plural} does {name} have?", NUMBERS[p.pets - 1])
+        )
     return facts
 
 
@@ -84,8 +91,12 @@ def _example(world: ToyWorld) -> dict[str, Any]:
             answer, answer_start = words[i], offset + sum(len(w) + 1 for w in words[:i])
         texts.append(text)
         offset += len(text) + 1
-    return {"title": p.name.capitalize(), "context": " ".join(texts), "question": asked[1],
-            "answers": {"text": [answer], "answer_start": [answer_start]}}
+    return {
+        "title": p.name.capitalize(),
+        "context": " ".join(texts),
+        "question": asked[1],
+        "answers": {"text": [answer], "answer_start": [answer_start]},
+    }
 
 
 def qa_dataset(sizes: Sequence[int] = (5000, 500, 500), seed: int = 0) -> Any:
@@ -99,13 +110,22 @@ def qa_dataset(sizes: Sequence[int] = (5000, 500, 500), seed: int = 0) -> Any:
 
     sizes = check_sizes(sizes)
     world = ToyWorld(check_seed(seed))
-    examples = draw_unique(lambda _: _example(world), lambda e: (e["context"], e["question"]), sum(sizes),
-                           world.rng, "qa_dataset")
+    examples = draw_unique(
+        lambda _: _example(world),
+        lambda e: (e["context"], e["question"]),
+        sum(sizes),
+        world.rng,
+        "qa_dataset",
+    )
     for i, example in enumerate(examples):
         example["id"] = f"toyqa-{seed}-{i:06d}"
-    features = Features({
-        "id": Value("string"), "title": Value("string"), "context": Value("string"),
-        "question": Value("string"),
-        "answers": SequenceFeature({"text": Value("string"), "answer_start": Value("int32")}),
-    })
+    features = Features(
+        {
+            "id": Value("string"),
+            "title": Value("string"),
+            "context": Value("string"),
+            "question": Value("string"),
+            "answers": SequenceFeature({"text": Value("string"), "answer_start": Value("int32")}),
+        }
+    )
     return to_dataset_dict(examples, sizes, features)

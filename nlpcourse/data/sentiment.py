@@ -49,15 +49,59 @@ LABELS = ["negative", "positive"]
 #: How often each construction is drawn (repeats are dropped, so the short "simple" reviews end up
 #: rarer than this: about 39 % at the default sizes).
 CONSTRUCTIONS = {"simple": 0.5, "and": 0.2, "but": 0.18, "although": 0.12}
-POSITIVE = ["good", "great", "superb", "excellent", "wonderful", "brilliant", "moving", "delightful",
-            "clever", "charming", "gripping", "beautiful", "funny", "fresh"]
-NEGATIVE = ["bad", "dull", "boring", "awful", "terrible", "weak", "clumsy", "tedious", "poor",
-            "predictable", "flat", "lifeless", "silly", "bland"]
+POSITIVE = [
+    "good",
+    "great",
+    "superb",
+    "excellent",
+    "wonderful",
+    "brilliant",
+    "moving",
+    "delightful",
+    "clever",
+    "charming",
+    "gripping",
+    "beautiful",
+    "funny",
+    "fresh",
+]
+NEGATIVE = [
+    "bad",
+    "dull",
+    "boring",
+    "awful",
+    "terrible",
+    "weak",
+    "clumsy",
+    "tedious",
+    "poor",
+    "predictable",
+    "flat",
+    "lifeless",
+    "silly",
+    "bland",
+]
 #: (aspect, plural?) — plural aspects take "were".
-ASPECTS = [("plot", False), ("acting", False), ("story", False), ("music", False), ("ending", False),
-           ("dialogue", False), ("script", False), ("direction", False), ("soundtrack", False),
-           ("pacing", False), ("film", False), ("movie", False), ("characters", True), ("effects", True),
-           ("actors", True), ("jokes", True), ("songs", True), ("costumes", True)]
+ASPECTS = [
+    ("plot", False),
+    ("acting", False),
+    ("story", False),
+    ("music", False),
+    ("ending", False),
+    ("dialogue", False),
+    ("script", False),
+    ("direction", False),
+    ("soundtrack", False),
+    ("pacing", False),
+    ("film", False),
+    ("movie", False),
+    ("characters", True),
+    ("effects", True),
+    ("actors", True),
+    ("jokes", True),
+    ("songs", True),
+    ("costumes", True),
+]
 INTENSIFIERS = ["very", "really", "truly", "extremely", "incredibly"]
 OPENERS = ["honestly,", "overall,", "i think", "in my opinion,", "to be honest,"]
 
@@ -102,6 +146,7 @@ def sentiment_dataset(sizes: Sequence[int] = (8000, 1000, 1000), seed: int = 0) 
     sizes = check_sizes(sizes)
     rng = random.Random(check_seed(seed))
     examples = draw_balanced(_review, len(LABELS), lambda e: e["text"], sum(sizes), rng, "sentiment_dataset")
-    features = Features({"text": Value("string"), "label": ClassLabel(names=LABELS),
-                         "construction": Value("string")})
+    features = Features(
+        {"text": Value("string"), "label": ClassLabel(names=LABELS), "construction": Value("string")}
+    )
     return to_dataset_dict(examples, sizes, features)

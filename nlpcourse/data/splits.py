@@ -54,8 +54,10 @@ def draw_unique(
         if k in seen:
             misses += 1
             if misses > patience:
-                raise ValueError(f"{what}: the grammar gave only {len(examples)} distinct examples, "
-                                 f"{total} were asked for: ask for fewer")
+                raise ValueError(
+                    f"{what}: the grammar gave only {len(examples)} distinct examples, "
+                    f"{total} were asked for: ask for fewer"
+                )
             continue
         misses = 0
         seen.add(k)
@@ -79,8 +81,9 @@ def draw_balanced(
     for label in range(n_labels):
         quota = total // n_labels + (1 if label < total % n_labels else 0)
         if quota:
-            examples += draw_unique(lambda r, label=label: draw(r, label), key, quota, rng,
-                                    f"{what} (label {label})")
+            examples += draw_unique(
+                lambda r, label=label: draw(r, label), key, quota, rng, f"{what} (label {label})"
+            )
     rng.shuffle(examples)
     return examples
 
@@ -92,7 +95,7 @@ def to_dataset_dict(examples: list[dict[str, Any]], sizes: tuple[int, int, int],
     cuts = [0, sizes[0], sizes[0] + sizes[1], sum(sizes)]
     parts = {}
     for i, name in enumerate(SPLITS):
-        rows = examples[cuts[i]:cuts[i + 1]]
+        rows = examples[cuts[i] : cuts[i + 1]]
         columns = {column: [row[column] for row in rows] for column in features}
         parts[name] = Dataset.from_dict(columns, features=features)
     return DatasetDict(parts)

@@ -75,12 +75,44 @@ TEMPLATES = {
         "A probe launched from {country} lands on {planet}.",
     ],
 }
-TEAMS = ["Rovers", "United", "City", "Athletic", "Wanderers", "Rangers", "Albion", "Harriers", "Lions",
-         "Falcons"]
-COMPANIES = ["Vantro", "Norlex", "Quillon", "Brightwave", "Solenta", "Maradyne", "Orbix", "Tellaro",
-             "Kestrel Foods", "Polaris Bank"]
-PLAYERS = ["Silva", "Okafor", "Lindqvist", "Moreau", "Tanaka", "Rossi", "Novak", "Fischer", "Costa",
-           "Kowalski", "Haddad", "Petrov"]
+TEAMS = [
+    "Rovers",
+    "United",
+    "City",
+    "Athletic",
+    "Wanderers",
+    "Rangers",
+    "Albion",
+    "Harriers",
+    "Lions",
+    "Falcons",
+]
+COMPANIES = [
+    "Vantro",
+    "Norlex",
+    "Quillon",
+    "Brightwave",
+    "Solenta",
+    "Maradyne",
+    "Orbix",
+    "Tellaro",
+    "Kestrel Foods",
+    "Polaris Bank",
+]
+PLAYERS = [
+    "Silva",
+    "Okafor",
+    "Lindqvist",
+    "Moreau",
+    "Tanaka",
+    "Rossi",
+    "Novak",
+    "Fischer",
+    "Costa",
+    "Kowalski",
+    "Haddad",
+    "Petrov",
+]
 PLANETS = ["Mars", "Venus", "Jupiter", "Saturn", "Mercury", "the Moon"]
 ANIMALS = ["octopus", "honeybee", "wolf", "tomato frog", "axolotl", "sea turtle"]
 ORDINALS = ["second", "third", "fourth", "fifth", "sixth"]
@@ -91,10 +123,20 @@ def _headline(rng: random.Random, template: str) -> str:
     team, team2 = rng.sample(TEAMS, 2)
     company, company2 = rng.sample(COMPANIES, 2)
     return template.format(
-        country=c1.title(), country2=c2.title(), capital=k1.title(), capital2=k2.title(),
-        team=team, team2=team2, company=company, company2=company2, player=rng.choice(PLAYERS),
-        planet=rng.choice(PLANETS), animal=rng.choice(ANIMALS), ordinal=rng.choice(ORDINALS),
-        n=rng.randint(2, 40), score=_score(rng),
+        country=c1.title(),
+        country2=c2.title(),
+        capital=k1.title(),
+        capital2=k2.title(),
+        team=team,
+        team2=team2,
+        company=company,
+        company2=company2,
+        player=rng.choice(PLAYERS),
+        planet=rng.choice(PLANETS),
+        animal=rng.choice(ANIMALS),
+        ordinal=rng.choice(ORDINALS),
+        n=rng.randint(2, 40),
+        score=_score(rng),
     )
 
 

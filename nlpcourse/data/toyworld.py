@@ -62,13 +62,28 @@ from nlpcourse.data.lexicon import (
     VERBS,
 )
 
-__all__ = ["KINDS", "Person", "ToyWorld", "toy_world_corpus", "analogies", "similarities", "article",
-           "render"]
+__all__ = [
+    "KINDS",
+    "Person",
+    "ToyWorld",
+    "toy_world_corpus",
+    "analogies",
+    "similarities",
+    "article",
+    "render",
+]
 
 #: Document kinds and how often each is chosen.
-KINDS = {"person": 0.22, "royal": 0.12, "family": 0.14, "actions": 0.14, "animals": 0.13, "food": 0.11,
-         "geography": 0.11, "numbers": 0.03}
-
+KINDS = {
+    "person": 0.22,
+    "royal": 0.12,
+    "family": 0.14,
+    "actions": 0.14,
+    "animals": 0.13,
+    "food": 0.11,
+    "geography": 0.11,
+    "numbers": 0.03,
+}
 
 
 def article(noun: str) -> str:
@@ -164,8 +179,20 @@ class ToyWorld:
         sibling_gender = r.choice(["male", "female"])
         sibling_names = MALE_NAMES if sibling_gender == "male" else FEMALE_NAMES
         sibling = r.choice([n for n in sibling_names if n not in (name, spouse)])
-        return Person(name, gender, home[0], home[1], home[2], spouse, r.choice(ANIMALS)[0], r.randint(1, 6),
-                      r.choice(FOODS)[1], sibling, sibling_gender, abroad[1])
+        return Person(
+            name,
+            gender,
+            home[0],
+            home[1],
+            home[2],
+            spouse,
+            r.choice(ANIMALS)[0],
+            r.randint(1, 6),
+            r.choice(FOODS)[1],
+            sibling,
+            sibling_gender,
+            abroad[1],
+        )
 
     def subject(self, gender: str | None = None) -> tuple[str, str]:
         """A singular subject and its gender: ("the queen", "female"), ("john", "male"), ("she", ...)."""
@@ -191,8 +218,13 @@ class ToyWorld:
         r = self.rng
         country, capital, language = r.choice(COUNTRIES)
         return FRAMES[verb].format(
-            place=r.choice(PLACES), capital=capital, country=country, language=language,
-            food=self._noun_phrase(FOODS), drink=r.choice(DRINKS), animal=self._noun_phrase(ANIMALS),
+            place=r.choice(PLACES),
+            capital=capital,
+            country=country,
+            language=language,
+            food=self._noun_phrase(FOODS),
+            drink=r.choice(DRINKS),
+            animal=self._noun_phrase(ANIMALS),
             person=r.choice(GENDER_PAIRS)[r.randint(0, 1)],
         )
 
@@ -208,16 +240,29 @@ class ToyWorld:
         rest = self.complement(base)
         if subject is None:
             if r.random() < 0.2:  # plural subjects take the base form in the present
-                return f"{r.choice(['every day', 'often', 'usually'])} " \
-                       f"{r.choice(['they', 'we', 'you', 'i'])} {base} {rest}"
+                return (
+                    f"{r.choice(['every day', 'often', 'usually'])} "
+                    f"{r.choice(['they', 'we', 'you', 'i'])} {base} {rest}"
+                )
             subject, gender = self.subject()
         if gender is not None and r.random() < 0.3:
             rest += f" with {PRONOUNS[gender][1]} {r.choice(['friend', 'family', 'children'])}"
         if r.random() < 0.5:
-            return r.choice([f"yesterday {subject} {past} {rest}", f"{subject} {past} {rest} last week",
-                             f"{subject} {past} {rest} yesterday"])
-        return r.choice([f"tomorrow {subject} will {base} {rest}", f"{subject} likes to {base} {rest}",
-                         f"{subject} can {base} {rest}", f"{subject} will {base} {rest} tomorrow"])
+            return r.choice(
+                [
+                    f"yesterday {subject} {past} {rest}",
+                    f"{subject} {past} {rest} last week",
+                    f"{subject} {past} {rest} yesterday",
+                ]
+            )
+        return r.choice(
+            [
+                f"tomorrow {subject} will {base} {rest}",
+                f"{subject} likes to {base} {rest}",
+                f"{subject} can {base} {rest}",
+                f"{subject} will {base} {rest} tomorrow",
+            ]
+        )
 
     # --- documents -------------------------------------------------------------------------------
 
@@ -226,18 +271,20 @@ class ToyWorld:
         he, his, _ = p.pronouns
         pets = p.pets_phrase.split()[-1]
         home, food = HABITATS[p.pet]
-        return [f"{p.name} is a {p.noun} from {p.country}", f"{he} lives in {p.capital}"] + self._some([
-            f"{p.capital} is the capital of {p.country}",
-            f"in {p.country} {he} speaks {p.language}",
-            f"{his} {p.spouse_noun} is called {p.spouse}",
-            f"{p.name} has {p.pets_phrase}",
-            f"{his} {pets} {'is' if p.pets == 1 else 'are'} in the {home}",
-            f"{he} feeds {his} {pets} {food}",
-            f"{he} likes to eat {p.food}",
-            f"{his} {p.sibling_noun} {p.sibling} lives in {p.sibling_capital}",
-            lambda: self.activity(he, p.gender),
-            lambda: self.activity(p.name, p.gender),
-        ])
+        return [f"{p.name} is a {p.noun} from {p.country}", f"{he} lives in {p.capital}"] + self._some(
+            [
+                f"{p.capital} is the capital of {p.country}",
+                f"in {p.country} {he} speaks {p.language}",
+                f"{his} {p.spouse_noun} is called {p.spouse}",
+                f"{p.name} has {p.pets_phrase}",
+                f"{his} {pets} {'is' if p.pets == 1 else 'are'} in the {home}",
+                f"{he} feeds {his} {pets} {food}",
+                f"{he} likes to eat {p.food}",
+                f"{his} {p.sibling_noun} {p.sibling} lives in {p.sibling_capital}",
+                lambda: self.activity(he, p.gender),
+                lambda: self.activity(p.name, p.gender),
+            ]
+        )
 
     def _royal_doc(self) -> list[str]:
         r = self.rng
@@ -247,19 +294,26 @@ class ToyWorld:
         he, his, _ = PRONOUNS[gender]
         pair = r.choice(ROYALTY)
         royal, role = pair[r.randint(0, 1)], ROLES[pair[0]]
-        return [f"the {ruler} of {country} lives in {capital}"] + self._some([
-            f"the {consort} of {country} lives in the palace in {capital}",
-            "the king is a man", "the queen is a woman", "he is a king", "she is a queen",
-            "the queen rules the kingdom with her husband the king",
-            "the king rules the kingdom with his wife the queen",
-            "the prince is the son of the king and the queen",
-            "the princess is the daughter of the king and the queen",
-            "one day the prince will become a king", "one day the princess will become a queen",
-            f"the {royal} speaks {language}", f"{his} people speak {language}",
-            f"the {royal} {role}",
-            lambda: self.activity(he, gender),
-            lambda: self.activity(f"the {ruler}", gender),
-        ])
+        return [f"the {ruler} of {country} lives in {capital}"] + self._some(
+            [
+                f"the {consort} of {country} lives in the palace in {capital}",
+                "the king is a man",
+                "the queen is a woman",
+                "he is a king",
+                "she is a queen",
+                "the queen rules the kingdom with her husband the king",
+                "the king rules the kingdom with his wife the queen",
+                "the prince is the son of the king and the queen",
+                "the princess is the daughter of the king and the queen",
+                "one day the prince will become a king",
+                "one day the princess will become a queen",
+                f"the {royal} speaks {language}",
+                f"{his} people speak {language}",
+                f"the {royal} {role}",
+                lambda: self.activity(he, gender),
+                lambda: self.activity(f"the {ruler}", gender),
+            ]
+        )
 
     def _family_doc(self) -> list[str]:
         r = self.rng
@@ -269,23 +323,31 @@ class ToyWorld:
         def mood() -> str:
             return r.choice(["happy", "tired", "hungry", "busy"])
 
-        return self._some([
-            "the father and the mother have a son and a daughter",
-            "the son is a boy and the daughter is a girl",
-            "the father is a man and the mother is a woman",
-            "the boy will become a man and the girl will become a woman",
-            "the son will become a father and the daughter will become a mother",
-            "the uncle is the brother of the father", "the aunt is the sister of the mother",
-            "the grandfather is the father of the father", "the grandmother is the mother of the mother",
-            "the husband loves his wife and the wife loves her husband",
-            f"the {male} {role}", f"the {female} {role}",
-            f"the {male} {role} and he is {mood()}", f"the {female} {role} and she is {mood()}",
-            f"the {male} said that he was {mood()}", f"the {female} said that she was {mood()}",
-            f"the {male} lost his {r.choice(['hat', 'book', 'key'])}",
-            f"the {female} lost her {r.choice(['hat', 'book', 'key'])}",
-            lambda: self.activity(f"the {male}", "male"),
-            lambda: self.activity(f"the {female}", "female"),
-        ], low=3)
+        return self._some(
+            [
+                "the father and the mother have a son and a daughter",
+                "the son is a boy and the daughter is a girl",
+                "the father is a man and the mother is a woman",
+                "the boy will become a man and the girl will become a woman",
+                "the son will become a father and the daughter will become a mother",
+                "the uncle is the brother of the father",
+                "the aunt is the sister of the mother",
+                "the grandfather is the father of the father",
+                "the grandmother is the mother of the mother",
+                "the husband loves his wife and the wife loves her husband",
+                f"the {male} {role}",
+                f"the {female} {role}",
+                f"the {male} {role} and he is {mood()}",
+                f"the {female} {role} and she is {mood()}",
+                f"the {male} said that he was {mood()}",
+                f"the {female} said that she was {mood()}",
+                f"the {male} lost his {r.choice(['hat', 'book', 'key'])}",
+                f"the {female} lost her {r.choice(['hat', 'book', 'key'])}",
+                lambda: self.activity(f"the {male}", "male"),
+                lambda: self.activity(f"the {female}", "female"),
+            ],
+            low=3,
+        )
 
     def _actions_doc(self) -> list[str]:
         subject, gender = self.subject()
@@ -299,14 +361,22 @@ class ToyWorld:
         home, food = HABITATS[singular]
         a, many = article(singular), r.choice(NUMBERS[1:])
         who = f"the {r.choice(GENDER_PAIRS)[r.randint(0, 1)]}"
-        return self._some([
-            f"the {singular} is in the {home}", f"the {plural} are in the {home}",
-            f"{a} {singular} ate {food}", f"{many} {plural} ate {food}",
-            f"there is one {singular} in the {home}", f"there are {many} {plural} in the {home}",
-            f"the {singular} will eat {food} tomorrow", f"the {plural} will eat {food} tomorrow",
-            f"{who} fed {a} {singular} {food} yesterday", f"{who} fed the {plural} {food} yesterday",
-            f"every day the {plural} {r.choice(['walk', 'run', 'play', 'sleep'])} near the {home}",
-        ], low=3)
+        return self._some(
+            [
+                f"the {singular} is in the {home}",
+                f"the {plural} are in the {home}",
+                f"{a} {singular} ate {food}",
+                f"{many} {plural} ate {food}",
+                f"there is one {singular} in the {home}",
+                f"there are {many} {plural} in the {home}",
+                f"the {singular} will eat {food} tomorrow",
+                f"the {plural} will eat {food} tomorrow",
+                f"{who} fed {a} {singular} {food} yesterday",
+                f"{who} fed the {plural} {food} yesterday",
+                f"every day the {plural} {r.choice(['walk', 'run', 'play', 'sleep'])} near the {home}",
+            ],
+            low=3,
+        )
 
     def _food_doc(self) -> list[str]:
         r = self.rng
@@ -314,25 +384,39 @@ class ToyWorld:
         taste = FOOD_TASTES[singular]
         a, many = article(taste), r.choice(NUMBERS[1:])
         who = f"the {r.choice(GENDER_PAIRS)[r.randint(0, 1)]}"
-        return self._some([
-            f"{who} ate {a} {taste} {singular} yesterday", f"{who} ate {many} {taste} {plural} yesterday",
-            f"the {singular} is {taste}", f"the {plural} are {taste}",
-            f"one {singular} is on the table", f"{many} {plural} are on the table",
-            f"{who} bought {a} {taste} {singular}", f"{who} bought {many} {taste} {plural}",
-            f"every day we eat {taste} {plural}",
-        ], low=3)
+        return self._some(
+            [
+                f"{who} ate {a} {taste} {singular} yesterday",
+                f"{who} ate {many} {taste} {plural} yesterday",
+                f"the {singular} is {taste}",
+                f"the {plural} are {taste}",
+                f"one {singular} is on the table",
+                f"{many} {plural} are on the table",
+                f"{who} bought {a} {taste} {singular}",
+                f"{who} bought {many} {taste} {plural}",
+                f"every day we eat {taste} {plural}",
+            ],
+            low=3,
+        )
 
     def _geography_doc(self) -> list[str]:
         r = self.rng
         country, capital, language = r.choice(COUNTRIES)
         who = r.choice(MALE_NAMES + FEMALE_NAMES)
-        return self._some([
-            f"{capital} is the capital of {country}", f"{capital} is a big city in {country}",
-            f"people in {country} speak {language}", f"in {capital} people speak {language}",
-            f"the {language} people live in {country}", f"{language} is the language of {country}",
-            f"yesterday {who} went to {capital} in {country}", f"{who} visited {capital} last week",
-            f"the king of {country} lives in {capital}",
-        ], low=3)
+        return self._some(
+            [
+                f"{capital} is the capital of {country}",
+                f"{capital} is a big city in {country}",
+                f"people in {country} speak {language}",
+                f"in {capital} people speak {language}",
+                f"the {language} people live in {country}",
+                f"{language} is the language of {country}",
+                f"yesterday {who} went to {capital} in {country}",
+                f"{who} visited {capital} last week",
+                f"the king of {country} lives in {capital}",
+            ],
+            low=3,
+        )
 
     def _numbers_doc(self) -> list[str]:
         r = self.rng
@@ -340,12 +424,16 @@ class ToyWorld:
         for _ in range(r.randint(3, 6)):
             a = r.randint(1, 11)
             b = r.randint(1, 12 - a)
-            out.append(r.choice([
-                f"{NUMBERS[a - 1]} plus {NUMBERS[b - 1]} is {NUMBERS[a + b - 1]}",
-                f"{NUMBERS[a + b - 1]} minus {NUMBERS[b - 1]} is {NUMBERS[a - 1]}",
-                f"{NUMBERS[a]} comes after {NUMBERS[a - 1]}",
-                f"{NUMBERS[a - 1]} is less than {NUMBERS[a + b - 1]}",
-            ]))
+            out.append(
+                r.choice(
+                    [
+                        f"{NUMBERS[a - 1]} plus {NUMBERS[b - 1]} is {NUMBERS[a + b - 1]}",
+                        f"{NUMBERS[a + b - 1]} minus {NUMBERS[b - 1]} is {NUMBERS[a - 1]}",
+                        f"{NUMBERS[a]} comes after {NUMBERS[a - 1]}",
+                        f"{NUMBERS[a - 1]} is less than {NUMBERS[a + b - 1]}",
+                    ]
+                )
+            )
         return out
 
     def _some(self, options: list[str | Callable[[], str]], low: int = 2, high: int = 5) -> list[str]:
@@ -386,5 +474,6 @@ def toy_world_corpus(n_sentences: int = 20_000, seed: int = 0) -> Corpus:
         doc_ids.extend([doc_id] * len(document))
         doc_id += 1
     sentences, doc_ids = sentences[:n_sentences], doc_ids[:n_sentences]
-    return Corpus(f"toyworld(seed={seed})", [" ".join(s) for s in sentences], sentences, doc_ids,
-                  unit="sentences")
+    return Corpus(
+        f"toyworld(seed={seed})", [" ".join(s) for s in sentences], sentences, doc_ids, unit="sentences"
+    )

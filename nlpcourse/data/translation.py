@@ -34,8 +34,12 @@ __all__ = ["translation_dataset", "translation_pair"]
 def translation_pair(value: int | datetime.date) -> dict[str, str]:
     """The example for one number or date: ``{"en", "zh", "kind", "value"}``."""
     if isinstance(value, datetime.date):
-        return {"en": english_date(value), "zh": chinese_date(value), "kind": "date",
-                "value": value.isoformat()}
+        return {
+            "en": english_date(value),
+            "zh": chinese_date(value),
+            "kind": "date",
+            "value": value.isoformat(),
+        }
     return {"en": english_number(value), "zh": chinese_number(value), "kind": "number", "value": str(value)}
 
 
@@ -47,7 +51,7 @@ def _draw_date(rng: random.Random, years: tuple[int, int]) -> dict[str, str]:
 def _draw_number(rng: random.Random, max_number: int) -> dict[str, str]:
     digits = rng.randint(1, len(str(max_number)))
     low = 0 if digits == 1 else 10 ** (digits - 1)
-    return translation_pair(rng.randint(low, min(10 ** digits - 1, max_number)))
+    return translation_pair(rng.randint(low, min(10**digits - 1, max_number)))
 
 
 def translation_dataset(
@@ -73,11 +77,21 @@ def translation_dataset(
     if len(years) != 2 or not 1 <= years[0] <= years[1] <= 9999:
         raise ValueError(f"years must be (first, last) with 1 <= first <= last <= 9999, got {years!r}")
     n_dates = round(date_fraction * sum(sizes))
-    examples = draw_unique(lambda r: _draw_number(r, max_number), lambda e: e["en"], sum(sizes) - n_dates,
-                           rng, "translation_dataset (numbers)")
+    examples = draw_unique(
+        lambda r: _draw_number(r, max_number),
+        lambda e: e["en"],
+        sum(sizes) - n_dates,
+        rng,
+        "translation_dataset (numbers)",
+    )
     if n_dates:
-        examples += draw_unique(lambda r: _draw_date(r, tuple(years)), lambda e: e["en"], n_dates, rng,
-                                "translation_dataset (dates)")
+        examples += draw_unique(
+            lambda r: _draw_date(r, tuple(years)),
+            lambda e: e["en"],
+            n_dates,
+            rng,
+            "translation_dataset (dates)",
+        )
     rng.shuffle(examples)
     features = Features({name: Value("string") for name in ("en", "zh", "kind", "value")})
     return to_dataset_dict(examples, sizes, features)

@@ -38,17 +38,25 @@ __all__ = ["tiny_causal_lm", "global_batches", "train_single", "train_ddp", "mai
 def tiny_causal_lm(vocab_size: int, seed: int = 0) -> CausalLM:
     """A 2-layer, 32-wide causal LM without dropout (so that every rank computes the same thing)."""
     torch.manual_seed(seed)
-    config = BertConfig(vocab_size=vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-                        intermediate_size=64, max_position_embeddings=32, hidden_dropout_prob=0.0,
-                        attention_probs_dropout_prob=0.0)
+    config = BertConfig(
+        vocab_size=vocab_size,
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=32,
+        hidden_dropout_prob=0.0,
+        attention_probs_dropout_prob=0.0,
+    )
     return CausalLM(config)
 
 
 def global_batches(global_batch: int = 8, seq_len: int = 16, seed: int = 0) -> tuple[CausalBatches, int]:
     """Toy-world next-token batches ``(global_batch, seq_len)`` and the vocabulary size."""
     documents, vocab = toy_lm_data(300, seed)
-    return CausalBatches(documents, sep_id=vocab["[SEP]"], batch_size=global_batch, seq_len=seq_len,
-                         seed=seed), len(vocab)
+    return CausalBatches(
+        documents, sep_id=vocab["[SEP]"], batch_size=global_batch, seq_len=seq_len, seed=seed
+    ), len(vocab)
 
 
 Result = tuple[list[float], dict[str, Tensor]]
@@ -89,16 +97,20 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, required=True, help="folder for rank 0's result.pt")
     args = parser.parse_args(argv)
     if "RANK" not in os.environ:
-        raise SystemExit("start this with torchrun, e.g. torchrun --standalone --nproc_per_node 2 "
-                         "-m nlpcourse.distributed.ddp --out run/")
+        raise SystemExit(
+            "start this with torchrun, e.g. torchrun --standalone --nproc_per_node 2 "
+            "-m nlpcourse.distributed.ddp --out run/"
+        )
     torch.set_num_threads(1)
     dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
     try:
         losses, state = train_ddp(args.steps, args.global_batch, args.lr, args.seed)
         if dist.get_rank() == 0:
             args.out.mkdir(parents=True, exist_ok=True)
-            torch.save({"losses": losses, "state": state, "world_size": dist.get_world_size()},
-                       args.out / "result.pt")
+            torch.save(
+                {"losses": losses, "state": state, "world_size": dist.get_world_size()},
+                args.out / "result.pt",
+            )
     finally:
         dist.destroy_process_group()
 

@@ -21,8 +21,13 @@ __all__ = ["BYTES_PER_PARAMETER", "training_memory_gb"]
 BYTES_PER_PARAMETER = {"weights": 2, "gradients": 2, "optimizer": 12}
 
 
-def training_memory_gb(n_params: float, devices: int = 1, zero_stage: int = 0, tensor_parallel: int = 1,
-                       pipeline_parallel: int = 1) -> float:
+def training_memory_gb(
+    n_params: float,
+    devices: int = 1,
+    zero_stage: int = 0,
+    tensor_parallel: int = 1,
+    pipeline_parallel: int = 1,
+) -> float:
     """GB (10^9 bytes) of model states per device; ``devices`` is the data-parallel degree.
 
     Tensor- and pipeline-parallel degrees divide everything; ZeRO's stage (0-3) then partitions

@@ -17,6 +17,18 @@ from nlpcourse.efficiency.measure import (
 )
 from nlpcourse.efficiency.quantization import bf16_autocast, dequantize_tensor, quantize_int8, quantize_tensor
 
-__all__ = ["distillation_loss", "student_state_dict", "distill", "quantize_int8", "bf16_autocast",
-           "quantize_tensor", "dequantize_tensor", "model_size_mb", "latency_ms", "accuracy_on",
-           "decision_table", "format_table", "plot_decision_table"]
+__all__ = [
+    "distillation_loss",
+    "student_state_dict",
+    "distill",
+    "quantize_int8",
+    "bf16_autocast",
+    "quantize_tensor",
+    "dequantize_tensor",
+    "model_size_mb",
+    "latency_ms",
+    "accuracy_on",
+    "decision_table",
+    "format_table",
+    "plot_decision_table",
+]

@@ -29,15 +29,22 @@ from nlpcourse.train import History, train
 __all__ = ["distillation_loss", "student_state_dict", "distill"]
 
 
-def distillation_loss(student_logits: Tensor, teacher_logits: Tensor, labels: Tensor | None = None,
-                      temperature: float = 2.0, alpha: float = 0.5) -> Tensor:
+def distillation_loss(
+    student_logits: Tensor,
+    teacher_logits: Tensor,
+    labels: Tensor | None = None,
+    temperature: float = 2.0,
+    alpha: float = 0.5,
+) -> Tensor:
     """Hinton's loss; logits ``(batch, classes)``, labels ``(batch,)`` class ids (needed when alpha < 1).
 
     Returns the mean over the batch of ``alpha * T^2 * KL(p_t^T || p_s^T) + (1 - alpha) * CE(z_s, y)``.
     """
     if student_logits.shape != teacher_logits.shape or student_logits.dim() != 2:
-        raise ValueError(f"student and teacher logits must both be (batch, classes), got "
-                         f"{tuple(student_logits.shape)} and {tuple(teacher_logits.shape)}")
+        raise ValueError(
+            f"student and teacher logits must both be (batch, classes), got "
+            f"{tuple(student_logits.shape)} and {tuple(teacher_logits.shape)}"
+        )
     if temperature <= 0:
         raise ValueError(f"temperature must be positive, got {temperature}")
     if not 0.0 <= alpha <= 1.0:
@@ -49,8 +56,9 @@ def distillation_loss(student_logits: Tensor, teacher_logits: Tensor, labels: Te
     loss = alpha * t * t * soft
     if alpha < 1.0:
         if labels is None or labels.shape != student_logits.shape[:1]:
-            raise ValueError(f"alpha < 1 mixes in the hard labels: pass labels of shape "
-                             f"({student_logits.size(0)},)")
+            raise ValueError(
+                f"alpha < 1 mixes in the hard labels: pass labels of shape ({student_logits.size(0)},)"
+            )
         loss = loss + (1.0 - alpha) * F.cross_entropy(student_logits, labels)
     return loss
 
@@ -74,13 +82,22 @@ def student_state_dict(teacher_state: dict[str, Tensor], layers: Sequence[int]) 
             state[key] = value.clone()
         elif int(match.group(2)) in renumber:
             new = f"{match.group(1)}encoder.layer.{renumber[int(match.group(2))]}."
-            state[key[:match.start()] + new + key[match.end():]] = value.clone()
+            state[key[: match.start()] + new + key[match.end() :]] = value.clone()
     return state
 
 
-def distill(student: nn.Module, teacher: nn.Module, batches: Callable[[int], tuple[Tensor, ...]], steps: int,
-            lr: float = 1e-4, temperature: float = 2.0, alpha: float = 0.5, progress: bool = True,
-            optimizer: torch.optim.Optimizer | None = None, **train_kwargs: Any) -> History:
+def distill(
+    student: nn.Module,
+    teacher: nn.Module,
+    batches: Callable[[int], tuple[Tensor, ...]],
+    steps: int,
+    lr: float = 1e-4,
+    temperature: float = 2.0,
+    alpha: float = 0.5,
+    progress: bool = True,
+    optimizer: torch.optim.Optimizer | None = None,
+    **train_kwargs: Any,
+) -> History:
     """Train ``student`` on ``distillation_loss`` against ``teacher`` for ``steps`` steps.
 
     ``batches(step)`` returns ``(*inputs, labels)``; ``model(*inputs)[0]`` are the logits of either model
@@ -96,5 +113,13 @@ def distill(student: nn.Module, teacher: nn.Module, batches: Callable[[int], tup
             teacher_logits = teacher(*inputs)[0]
         return distillation_loss(model(*inputs)[0], teacher_logits, labels, temperature, alpha)
 
-    return train(student, batches, steps, optimizer, loss_fn=loss_fn, progress=progress, desc="distilling",
-                 **train_kwargs)
+    return train(
+        student,
+        batches,
+        steps,
+        optimizer,
+        loss_fn=loss_fn,
+        progress=progress,
+        desc="distilling",
+        **train_kwargs,
+    )

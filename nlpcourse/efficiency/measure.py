@@ -20,8 +20,14 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-__all__ = ["model_size_mb", "latency_ms", "accuracy_on", "decision_table", "format_table",
-           "plot_decision_table"]
+__all__ = [
+    "model_size_mb",
+    "latency_ms",
+    "accuracy_on",
+    "decision_table",
+    "format_table",
+    "plot_decision_table",
+]
 
 
 def model_size_mb(model: nn.Module) -> float:
@@ -59,9 +65,13 @@ def accuracy_on(model: nn.Module | Callable[..., Any], batches: Sequence[tuple[T
     return right / total
 
 
-def decision_table(models: Mapping[str, nn.Module], batches: Sequence[tuple[Tensor, ...]],
-                   timing_batch: tuple[Tensor, ...], repeats: int = 10,
-                   sizes: Mapping[str, float] | None = None) -> list[dict[str, Any]]:
+def decision_table(
+    models: Mapping[str, nn.Module],
+    batches: Sequence[tuple[Tensor, ...]],
+    timing_batch: tuple[Tensor, ...],
+    repeats: int = 10,
+    sizes: Mapping[str, float] | None = None,
+) -> list[dict[str, Any]]:
     """One row per model: name, size (MB), latency (ms per ``timing_batch``), accuracy on ``batches``.
 
     ``timing_batch`` holds the model inputs (no labels). ``sizes`` overrides the measured size of a
@@ -74,9 +84,14 @@ def decision_table(models: Mapping[str, nn.Module], batches: Sequence[tuple[Tens
             size = model_size_mb(model)
         if isinstance(model, nn.Module):
             model.eval()
-        rows.append({"model": name, "size_mb": size,
-                     "latency_ms": latency_ms(lambda m=model: m(*timing_batch), repeats),
-                     "accuracy": accuracy_on(model, batches)})
+        rows.append(
+            {
+                "model": name,
+                "size_mb": size,
+                "latency_ms": latency_ms(lambda m=model: m(*timing_batch), repeats),
+                "accuracy": accuracy_on(model, batches),
+            }
+        )
     return rows
 
 
@@ -84,8 +99,9 @@ def format_table(rows: Sequence[Mapping[str, Any]]) -> str:
     """A plain-text table of :func:`decision_table`'s rows."""
     lines = [f"{'model':32s} {'size (MB)':>10s} {'latency (ms)':>13s} {'accuracy':>9s}"]
     for row in rows:
-        lines.append(f"{row['model']:32s} {row['size_mb']:10.1f} {row['latency_ms']:13.1f} "
-                     f"{row['accuracy']:9.3f}")
+        lines.append(
+            f"{row['model']:32s} {row['size_mb']:10.1f} {row['latency_ms']:13.1f} {row['accuracy']:9.3f}"
+        )
     return "\n".join(lines)
 
 
@@ -96,10 +112,18 @@ def plot_decision_table(rows: Sequence[Mapping[str, Any]]):  # noqa: ANN201 - a 
     figure, ax = plt.subplots(figsize=(7, 4))
     for row in rows:
         ax.scatter(row["latency_ms"], row["accuracy"], s=20 + 4 * row["size_mb"], alpha=0.6)
-        ax.annotate(f"{row['model']}\n{row['size_mb']:.1f} MB", (row["latency_ms"], row["accuracy"]),
-                    fontsize=7, xytext=(6, -4), textcoords="offset points")
+        ax.annotate(
+            f"{row['model']}\n{row['size_mb']:.1f} MB",
+            (row["latency_ms"], row["accuracy"]),
+            fontsize=7,
+            xytext=(6, -4),
+            textcoords="offset points",
+        )
     ax.set_xscale("log")
-    ax.set(xlabel="latency per batch (ms, log scale)", ylabel="test accuracy",
-           title="choosing a model: accuracy, latency, size (area)")
+    ax.set(
+        xlabel="latency per batch (ms, log scale)",
+        ylabel="test accuracy",
+        title="choosing a model: accuracy, latency, size (area)",
+    )
     figure.tight_layout()
     return figure

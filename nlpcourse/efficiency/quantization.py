@@ -33,8 +33,12 @@ def quantize_int8(model: nn.Module) -> nn.Module:
     """
     from nlpcourse.transformer import MultiHeadAttention
 
-    fused = {id(getattr(m, n)) for m in model.modules() if isinstance(m, MultiHeadAttention)
-             for n in ("q_proj", "k_proj", "v_proj")}
+    fused = {
+        id(getattr(m, n))
+        for m in model.modules()
+        if isinstance(m, MultiHeadAttention)
+        for n in ("q_proj", "k_proj", "v_proj")
+    }
     names = {name for name, m in model.named_modules() if isinstance(m, nn.Linear) and id(m) not in fused}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)

@@ -33,7 +33,8 @@ class Word2VecConfig:
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name} must be an int >= 1, got {value!r}")
         if not 0 < self.min_alpha <= self.alpha:
-            raise ValueError(f"need 0 < min_alpha <= alpha, got alpha={self.alpha}, "
-                             f"min_alpha={self.min_alpha}")
+            raise ValueError(
+                f"need 0 < min_alpha <= alpha, got alpha={self.alpha}, min_alpha={self.min_alpha}"
+            )
         if self.sample < 0:
             raise ValueError(f"sample must be >= 0 (0 turns subsampling off), got {self.sample}")

@@ -48,12 +48,18 @@ class AnalogyResult:
 
     def __str__(self) -> str:
         parts = ", ".join(f"{name} {acc:.0%}" for name, acc in self.by_relation.items())
-        return (f"analogy accuracy {self.accuracy:.1%} ({self.correct}/{self.answered}, "
-                f"coverage {self.coverage:.0%})" + (f": {parts}" if parts else ""))
+        return (
+            f"analogy accuracy {self.accuracy:.1%} ({self.correct}/{self.answered}, "
+            f"coverage {self.coverage:.0%})" + (f": {parts}" if parts else "")
+        )
 
 
-def analogy_accuracy(vectors: WordVectors, questions: Mapping[str, Sequence[Question]] | Sequence[Question],
-                     method: str = "3cosadd", batch_size: int = 512) -> AnalogyResult:
+def analogy_accuracy(
+    vectors: WordVectors,
+    questions: Mapping[str, Sequence[Question]] | Sequence[Question],
+    method: str = "3cosadd",
+    batch_size: int = 512,
+) -> AnalogyResult:
     """Answer every question ``(a, b, c, d)`` ("a is to b as c is to d") and count the right ones.
 
     ``questions`` is a list of quadruples or a dict relation -> list (as
@@ -70,7 +76,7 @@ def analogy_accuracy(vectors: WordVectors, questions: Mapping[str, Sequence[Ques
         skipped += len(items) - len(asked)
         right = 0
         for start in range(0, len(asked), batch_size):
-            a, b, c, d = zip(*asked[start:start + batch_size], strict=True)
+            a, b, c, d = zip(*asked[start : start + batch_size], strict=True)
             best = vectors.analogy_scores(a, b, c, method).argmax(1)
             right += int((best == torch.tensor([vectors.id(w) for w in d])).sum())
         if grouped and asked:
@@ -94,24 +100,28 @@ def spearman(x: Sequence[float] | torch.Tensor, y: Sequence[float] | torch.Tenso
     """Spearman's rank correlation: the Pearson correlation of the ranks (ties get average ranks)."""
     x, y = torch.as_tensor(x, dtype=torch.float64), torch.as_tensor(y, dtype=torch.float64)
     if x.shape != y.shape or x.dim() != 1 or len(x) < 2:
-        raise ValueError(f"need two 1-D sequences of the same length >= 2, got {tuple(x.shape)} and "
-                         f"{tuple(y.shape)}")
+        raise ValueError(
+            f"need two 1-D sequences of the same length >= 2, got {tuple(x.shape)} and {tuple(y.shape)}"
+        )
     rx, ry = _ranks(x), _ranks(y)
     rx, ry = rx - rx.mean(), ry - ry.mean()
     denominator = (rx.norm() * ry.norm()).item()
     return float((rx @ ry).item() / denominator) if denominator > 0 else 0.0
 
 
-def similarity_correlation(vectors: WordVectors, pairs: Sequence[tuple[str, str, float]],
-                           ) -> tuple[float, float]:
+def similarity_correlation(
+    vectors: WordVectors,
+    pairs: Sequence[tuple[str, str, float]],
+) -> tuple[float, float]:
     """Spearman correlation of cosine similarity with the gold score of ``(word, word, score)`` pairs.
 
     Returns ``(rho, coverage)``: pairs with a word that has no vector are left out.
     """
     known = [(a, b, s) for a, b, s in pairs if a in vectors and b in vectors]
     if len(known) < 2:
-        raise ValueError(f"only {len(known)} of {len(pairs)} pairs have both words in the vocabulary: "
-                         "need at least 2")
+        raise ValueError(
+            f"only {len(known)} of {len(pairs)} pairs have both words in the vocabulary: need at least 2"
+        )
     cosines = [vectors.similarity(a, b) for a, b, _ in known]
     return spearman(cosines, [s for _, _, s in known]), len(known) / len(pairs)
 
@@ -129,8 +139,9 @@ def neighbour_overlap(first: WordVectors, second: WordVectors, words: Sequence[s
         raise ValueError("none of the query words is in both vocabularies")
     a = WordVectors(shared, first.vectors[[first.id(w) for w in shared]])
     b = WordVectors(shared, second.vectors[[second.id(w) for w in shared]])
-    overlaps = [len({w for w, _ in a.most_similar(q, k)} & {w for w, _ in b.most_similar(q, k)}) / k
-                for q in queries]
+    overlaps = [
+        len({w for w, _ in a.most_similar(q, k)} & {w for w, _ in b.most_similar(q, k)}) / k for q in queries
+    ]
     return sum(overlaps) / len(overlaps)
 
 

@@ -55,8 +55,17 @@ def _noise_word(rnd: np.uint64, cum_table: np.ndarray) -> int:
 
 
 @njit(nogil=True, fastmath=True, cache=True, inline="always")
-def sgns_step(hidden: np.ndarray, syn1neg: np.ndarray, target: int, cum_table: np.ndarray, negative: int,
-              rnd: np.uint64, alpha: float, grad: np.ndarray, want_loss: bool) -> tuple[float, np.uint64]:
+def sgns_step(
+    hidden: np.ndarray,
+    syn1neg: np.ndarray,
+    target: int,
+    cum_table: np.ndarray,
+    negative: int,
+    rnd: np.uint64,
+    alpha: float,
+    grad: np.ndarray,
+    want_loss: bool,
+) -> tuple[float, np.uint64]:
     """One SGD step on ``-log s(u_t . h) - sum_k log s(-u_k . h)`` for ``negative`` fresh noise words.
 
     ``hidden: (dim,)`` is the input vector ``h`` (a centre word's, or CBOW's mean); the output vectors
@@ -90,8 +99,24 @@ def sgns_step(hidden: np.ndarray, syn1neg: np.ndarray, target: int, cum_table: n
 
 
 @njit(nogil=True, fastmath=True, cache=True)
-def _train_share(ids, offsets, first, last, keep, cum_table, syn0, syn1neg, window, negative, cbow,
-                 alpha, min_alpha, epochs, seed, losses):
+def _train_share(
+    ids,
+    offsets,
+    first,
+    last,
+    keep,
+    cum_table,
+    syn0,
+    syn1neg,
+    window,
+    negative,
+    cbow,
+    alpha,
+    min_alpha,
+    epochs,
+    seed,
+    losses,
+):
     """Train on sentences ``first..last-1`` for ``epochs`` epochs.
 
     ``losses[e] += (sum of the losses of every 8th example, their number)``: an estimate of the mean
@@ -133,8 +158,9 @@ def _train_share(ids, offsets, first, last, keep, cum_table, syn0, syn1neg, wind
                                 hidden[d] += syn0[word, d]
                     hidden /= np.float32(hi - lo - 1)
                     examples += 1
-                    loss, rnd = sgns_step(hidden, syn1neg, kept[i], cum_table, negative, rnd, lr, grad,
-                                          examples % 8 == 0)
+                    loss, rnd = sgns_step(
+                        hidden, syn1neg, kept[i], cum_table, negative, rnd, lr, grad, examples % 8 == 0
+                    )
                     losses[epoch, 0] += loss
                     losses[epoch, 1] += examples % 8 == 0
                     for j in range(lo, hi):
@@ -151,8 +177,9 @@ def _train_share(ids, offsets, first, last, keep, cum_table, syn0, syn1neg, wind
                         hidden[d] = syn0[word, d]
                         grad[d] = 0.0
                     examples += 1
-                    loss, rnd = sgns_step(hidden, syn1neg, kept[i], cum_table, negative, rnd, lr, grad,
-                                          examples % 8 == 0)
+                    loss, rnd = sgns_step(
+                        hidden, syn1neg, kept[i], cum_table, negative, rnd, lr, grad, examples % 8 == 0
+                    )
                     losses[epoch, 0] += loss
                     losses[epoch, 1] += examples % 8 == 0
                     for d in range(dim):
@@ -166,8 +193,12 @@ def _shares(offsets: np.ndarray, workers: int) -> list[tuple[int, int]]:
     return [(a, b) for a, b in zip(bounds[:-1], bounds[1:], strict=True) if b > a]
 
 
-def train_compiled(ids: torch.Tensor, offsets: torch.Tensor, vocab: Vocab, config: Word2VecConfig,
-                   ) -> tuple[torch.Tensor, torch.Tensor, dict[str, list[float]]]:
+def train_compiled(
+    ids: torch.Tensor,
+    offsets: torch.Tensor,
+    vocab: Vocab,
+    config: Word2VecConfig,
+) -> tuple[torch.Tensor, torch.Tensor, dict[str, list[float]]]:
     """Train word2vec on an encoded corpus (see :func:`~nlpcourse.embeddings.sampling.encode`).
 
     Returns the input vectors ``(len(vocab), dim)``, the output vectors ``(len(vocab), dim)`` and a
@@ -188,9 +219,24 @@ def train_compiled(ids: torch.Tensor, offsets: torch.Tensor, vocab: Vocab, confi
 
     def run(worker: int) -> None:
         first, last = shares[worker]
-        _train_share(ids_np, offsets_np, first, last, keep, cum_table, syn0, syn1neg, config.window,
-                     config.negative, config.model == "cbow", config.alpha, config.min_alpha, config.epochs,
-                     config.seed * 1_000_003 + worker + 1, losses[worker])
+        _train_share(
+            ids_np,
+            offsets_np,
+            first,
+            last,
+            keep,
+            cum_table,
+            syn0,
+            syn1neg,
+            config.window,
+            config.negative,
+            config.model == "cbow",
+            config.alpha,
+            config.min_alpha,
+            config.epochs,
+            config.seed * 1_000_003 + worker + 1,
+            losses[worker],
+        )
 
     if len(shares) == 1:
         run(0)

@@ -28,7 +28,6 @@ from nlpcourse.train import History, train
 __all__ = ["GloVeConfig", "cooccurrence_counts", "glove_weight", "GloVe", "train_glove"]
 
 
-
 @dataclass
 class GloVeConfig:
     """Hyperparameters of GloVe; ``x_max``, ``alpha`` and ``lr`` are the paper's."""
@@ -49,12 +48,15 @@ class GloVeConfig:
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name} must be an int >= 1, got {value!r}")
         if self.x_max <= 0 or self.alpha < 0 or self.lr <= 0:
-            raise ValueError(f"need x_max > 0, alpha >= 0 and lr > 0, got x_max={self.x_max}, "
-                             f"alpha={self.alpha}, lr={self.lr}")
+            raise ValueError(
+                f"need x_max > 0, alpha >= 0 and lr > 0, got x_max={self.x_max}, "
+                f"alpha={self.alpha}, lr={self.lr}"
+            )
 
 
-def cooccurrence_counts(ids: torch.Tensor, offsets: torch.Tensor, vocab_size: int, window: int,
-                        ignore: int | None = 0) -> torch.Tensor:
+def cooccurrence_counts(
+    ids: torch.Tensor, offsets: torch.Tensor, vocab_size: int, window: int, ignore: int | None = 0
+) -> torch.Tensor:
     """Distance-weighted co-occurrence counts as a coalesced sparse ``(vocab_size, vocab_size)`` tensor.
 
     ``X[i, j]`` sums ``1 / d`` over every occurrence of ``j`` at distance ``d <= window`` from ``i`` in
@@ -75,8 +77,9 @@ def cooccurrence_counts(ids: torch.Tensor, offsets: torch.Tensor, vocab_size: in
         cols += [right, left]
         values.append(torch.full((2 * len(left),), 1.0 / d, dtype=torch.float64))
     indices = torch.stack([torch.cat(rows), torch.cat(cols)])
-    counts = torch.sparse_coo_tensor(indices, torch.cat(values), (vocab_size, vocab_size),
-                                     check_invariants=False)
+    counts = torch.sparse_coo_tensor(
+        indices, torch.cat(values), (vocab_size, vocab_size), check_invariants=False
+    )
     return counts.coalesce()
 
 
@@ -91,8 +94,14 @@ class GloVe(nn.Module):
     The loss is the batch mean of ``f(x) (w_i . w~_j + b_i + b~_j - log x)^2``.
     """
 
-    def __init__(self, vocab_size: int, dim: int, x_max: float = 100.0, alpha: float = 0.75,
-                 generator: torch.Generator | None = None) -> None:
+    def __init__(
+        self,
+        vocab_size: int,
+        dim: int,
+        x_max: float = 100.0,
+        alpha: float = 0.75,
+        generator: torch.Generator | None = None,
+    ) -> None:
         super().__init__()
         self.x_max, self.alpha = x_max, alpha
         self.w = nn.Embedding(vocab_size, dim)  # w_i: words as the centre
@@ -114,8 +123,9 @@ class GloVe(nn.Module):
         return (self.w.weight + self.w_tilde.weight).detach()
 
 
-def train_glove(corpus: object, config: GloVeConfig | None = None,
-                progress: bool = True) -> tuple[WordVectors, History]:
+def train_glove(
+    corpus: object, config: GloVeConfig | None = None, progress: bool = True
+) -> tuple[WordVectors, History]:
     """Count co-occurrences in a corpus (or a list of token lists) and fit GloVe with AdaGrad.
 
     Returns the vectors ``w + w~`` of the words seen ``min_count`` times and the history (``"loss"``
@@ -140,10 +150,16 @@ def train_glove(corpus: object, config: GloVeConfig | None = None,
         epoch, position = divmod(step, per_epoch)
         if epoch == len(orders):
             orders.append(torch.randperm(len(x), generator=generator))
-        chosen = orders[epoch][position * config.batch_size:(position + 1) * config.batch_size]
+        chosen = orders[epoch][position * config.batch_size : (position + 1) * config.batch_size]
         return i[chosen], j[chosen], x[chosen]
 
     with one_thread():  # small sparse operations: see nlpcourse.embeddings.threads
-        history = train(model, batch, per_epoch * config.epochs, optimizer, progress=progress,
-                        desc=f"GloVe, {config.epochs} epochs")
+        history = train(
+            model,
+            batch,
+            per_epoch * config.epochs,
+            optimizer,
+            progress=progress,
+            desc=f"GloVe, {config.epochs} epochs",
+        )
     return WordVectors.from_vocab(vocab, model.vectors()), history

@@ -92,9 +92,15 @@ def _tsne(x: torch.Tensor, perplexity: float, steps: int, seed: int) -> torch.Te
     return (y - y.mean(0)).float()
 
 
-def plot_projection(vectors: WordVectors, words: Sequence[str] | None = None, method: str = "pca",
-                    groups: Mapping[str, Sequence[str]] | None = None, title: str = "",
-                    ax: plt.Axes | None = None, seed: int = 0) -> Figure:
+def plot_projection(
+    vectors: WordVectors,
+    words: Sequence[str] | None = None,
+    method: str = "pca",
+    groups: Mapping[str, Sequence[str]] | None = None,
+    title: str = "",
+    ax: plt.Axes | None = None,
+    seed: int = 0,
+) -> Figure:
     """Scatter ``words`` (default: all of ``groups``' words) in 2-D, labelled, coloured by group.
 
     ``method``: ``"pca"`` or ``"tsne"``. ``groups`` maps a group name to its words.
@@ -123,8 +129,13 @@ def plot_projection(vectors: WordVectors, words: Sequence[str] | None = None, me
         if chosen:
             ax.scatter(points[chosen, 0], points[chosen, 1], s=18, color=colours(k % 10), label=name or None)
     for i, word in enumerate(words):
-        ax.annotate(word, (float(points[i, 0]), float(points[i, 1])), fontsize=8, xytext=(2, 2),
-                    textcoords="offset points")
+        ax.annotate(
+            word,
+            (float(points[i, 0]), float(points[i, 1])),
+            fontsize=8,
+            xytext=(2, 2),
+            textcoords="offset points",
+        )
     ax.set_title(title or f"{'PCA' if method == 'pca' else 't-SNE'} projection of {len(words)} word vectors")
     ax.set_xticks([])
     ax.set_yticks([])
@@ -166,5 +177,8 @@ def neighbour_explorer(vectors: WordVectors, words: Sequence[str], k: int = 10) 
         "word": widgets.Dropdown(options=words, value=words[0], description="word"),
         "k": widgets.IntSlider(value=k, min=3, max=25, description="neighbours"),
     }
-    return interactive_plot(lambda word, k: plot_neighbours(vectors, word, k), controls,
-                            text=f"nearest neighbours of {words[0]!r} (run in JupyterLab to choose a word)")
+    return interactive_plot(
+        lambda word, k: plot_neighbours(vectors, word, k),
+        controls,
+        text=f"nearest neighbours of {words[0]!r} (run in JupyterLab to choose a word)",
+    )

@@ -42,15 +42,19 @@ def as_sentences(corpus: object) -> list[list[str]]:
     """The token lists of a :class:`~nlpcourse.data.corpus.Corpus` or of a list of token lists."""
     sentences = getattr(corpus, "sentences", corpus)
     if isinstance(sentences, str):
-        raise TypeError("expected tokenized sentences (a list of lists of str), got one str: "
-                        "tokenize it first, e.g. [word_tokenize(text)]")
+        raise TypeError(
+            "expected tokenized sentences (a list of lists of str), got one str: "
+            "tokenize it first, e.g. [word_tokenize(text)]"
+        )
     sentences = list(sentences)
     if not any(len(s) for s in sentences):
         raise ValueError("corpus is empty: pass at least one sentence with at least one token")
     for i, sentence in enumerate(sentences):
         if isinstance(sentence, str):
-            raise TypeError(f"sentence {i} is a str ({sentence[:30]!r}), expected a list of tokens: "
-                            "tokenize it first, e.g. word_tokenize(sentence)")
+            raise TypeError(
+                f"sentence {i} is a str ({sentence[:30]!r}), expected a list of tokens: "
+                "tokenize it first, e.g. word_tokenize(sentence)"
+            )
     return sentences
 
 
@@ -67,11 +71,15 @@ def build_vocab(sentences: Sequence[Sequence[str]], min_count: int, window: int 
     size = len(vocab) - 1
     if size == 0:
         most = vocab.counts.most_common(1)[0]
-        raise ValueError(f"no word occurs min_count={min_count} times (the most frequent, {most[0]!r}, "
-                         f"occurs {most[1]} times): lower min_count or pass more text")
+        raise ValueError(
+            f"no word occurs min_count={min_count} times (the most frequent, {most[0]!r}, "
+            f"occurs {most[1]} times): lower min_count or pass more text"
+        )
     if size < window:
-        raise ValueError(f"the vocabulary has {size} words, fewer than the window ({window}): "
-                         "lower min_count, shrink the window or pass more text")
+        raise ValueError(
+            f"the vocabulary has {size} words, fewer than the window ({window}): "
+            "lower min_count, shrink the window or pass more text"
+        )
     return vocab
 
 
@@ -112,8 +120,9 @@ def _sentence_index(offsets: torch.Tensor) -> torch.Tensor:
     return torch.repeat_interleave(torch.arange(len(offsets) - 1), offsets.diff())
 
 
-def subsample(ids: torch.Tensor, offsets: torch.Tensor, keep: torch.Tensor,
-              generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+def subsample(
+    ids: torch.Tensor, offsets: torch.Tensor, keep: torch.Tensor, generator: torch.Generator | None = None
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Drop each token with probability ``1 - keep[id]`` (and every ``<unk>``); new ``(ids, offsets)``."""
     kept = torch.rand(ids.shape, generator=generator, dtype=torch.float64) < keep[ids]
     lengths = torch.bincount(_sentence_index(offsets)[kept], minlength=len(offsets) - 1)
@@ -126,27 +135,32 @@ def noise_distribution(vocab: Vocab, exponent: float = 0.75) -> torch.Tensor:
     The specials (count 0) are never drawn, whatever the exponent.
     """
     counts = _counts(vocab)
-    weights = torch.where(counts > 0, counts ** exponent, torch.zeros_like(counts))
+    weights = torch.where(counts > 0, counts**exponent, torch.zeros_like(counts))
     return weights / weights.sum()
 
 
-def _neighbours(offsets: torch.Tensor, window: int, dynamic: bool,
-                generator: torch.Generator | None) -> Iterator[tuple[int, torch.Tensor]]:
+def _neighbours(
+    offsets: torch.Tensor, window: int, dynamic: bool, generator: torch.Generator | None
+) -> Iterator[tuple[int, torch.Tensor]]:
     """For each offset ``d`` in ``-window..window`` (``d != 0``): the positions ``i`` whose neighbour
     ``i + d`` is in the same sentence and within ``i``'s window (drawn from ``1..window`` if dynamic)."""
     if window < 1:
         raise ValueError(f"window must be >= 1, got {window}")
     sentence = _sentence_index(offsets)
     n = len(sentence)
-    reach = (torch.randint(1, window + 1, (n,), generator=generator) if dynamic
-             else torch.full((n,), window))
+    reach = torch.randint(1, window + 1, (n,), generator=generator) if dynamic else torch.full((n,), window)
     for d in [*range(-window, 0), *range(1, window + 1)]:
         centre = torch.arange(max(0, -d), n - max(0, d))  # positions whose neighbour i + d exists
         yield d, centre[(sentence[centre] == sentence[centre + d]) & (reach[centre] >= abs(d))]
 
 
-def skipgram_pairs(ids: torch.Tensor, offsets: torch.Tensor, window: int, dynamic: bool = True,
-                   generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+def skipgram_pairs(
+    ids: torch.Tensor,
+    offsets: torch.Tensor,
+    window: int,
+    dynamic: bool = True,
+    generator: torch.Generator | None = None,
+) -> tuple[torch.Tensor, torch.Tensor]:
     """All (centre, context) pairs within ``window`` of each other in the same sentence.
 
     With ``dynamic=True`` each centre draws its own window ``b`` from ``1..window`` and only contexts
@@ -162,8 +176,13 @@ def skipgram_pairs(ids: torch.Tensor, offsets: torch.Tensor, window: int, dynami
     return ids[centre_pos[order]], ids[context_pos[order]]
 
 
-def cbow_windows(ids: torch.Tensor, offsets: torch.Tensor, window: int, dynamic: bool = True,
-                 generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+def cbow_windows(
+    ids: torch.Tensor,
+    offsets: torch.Tensor,
+    window: int,
+    dynamic: bool = True,
+    generator: torch.Generator | None = None,
+) -> tuple[torch.Tensor, torch.Tensor]:
     """For every token with at least one neighbour: its context words and the token itself.
 
     Returns ``(contexts, targets)``: ``contexts: (num_targets, 2 * window)`` ids of the words around

@@ -47,8 +47,9 @@ class WordVectors:
         words = list(words)
         vectors = torch.as_tensor(vectors).detach().to(torch.float32).contiguous()
         if vectors.dim() != 2 or vectors.shape[0] != len(words):
-            raise ValueError(f"expected vectors of shape ({len(words)}, dim), one row per word, "
-                             f"got {tuple(vectors.shape)}")
+            raise ValueError(
+                f"expected vectors of shape ({len(words)}, dim), one row per word, got {tuple(vectors.shape)}"
+            )
         if not words:
             raise ValueError("no words: pass at least one word and its vector")
         for i, word in enumerate(words):
@@ -106,8 +107,9 @@ class WordVectors:
         """Cosine similarity of two words."""
         return float(self.unit[self.id(a)] @ self.unit[self.id(b)])
 
-    def most_similar(self, query: str | torch.Tensor, topn: int = 10,
-                     exclude: Sequence[str] = ()) -> list[tuple[str, float]]:
+    def most_similar(
+        self, query: str | torch.Tensor, topn: int = 10, exclude: Sequence[str] = ()
+    ) -> list[tuple[str, float]]:
         """The ``topn`` words of highest cosine with ``query`` (a word, left out, or a vector)."""
         if isinstance(query, str):
             exclude = [query, *exclude]
@@ -121,8 +123,9 @@ class WordVectors:
         values, ids = scores.topk(min(topn, len(self) - len(set(exclude))))
         return [(self.words[i], float(v)) for i, v in zip(ids.tolist(), values.tolist(), strict=True)]
 
-    def analogy_scores(self, a: Sequence[str], b: Sequence[str], c: Sequence[str],
-                       method: str = "3cosadd", eps: float = 1e-3) -> torch.Tensor:
+    def analogy_scores(
+        self, a: Sequence[str], b: Sequence[str], c: Sequence[str], method: str = "3cosadd", eps: float = 1e-3
+    ) -> torch.Tensor:
         """Scores ``(num_questions, num_words)`` of every word as the answer to ``a[q] : b[q] :: c[q] : ?``.
 
         The query words themselves get ``-inf``.
@@ -140,8 +143,9 @@ class WordVectors:
             scores[rows, ids] = -float("inf")
         return scores
 
-    def analogy(self, a: str, b: str, c: str, topn: int = 1,
-                method: str = "3cosadd") -> list[tuple[str, float]]:
+    def analogy(
+        self, a: str, b: str, c: str, topn: int = 1, method: str = "3cosadd"
+    ) -> list[tuple[str, float]]:
         """Answers to ``a : b :: c : ?`` ("man is to woman as king is to ?"), best first."""
         scores = self.analogy_scores([a], [b], [c], method)[0]
         values, ids = scores.topk(min(topn, len(self) - len({a, b, c})))
@@ -167,15 +171,18 @@ class WordVectors:
         with path.open(encoding="utf-8") as file:
             header = file.readline().split()
             if len(header) != 2 or not all(h.isdigit() for h in header):
-                raise ValueError(f"{path}: the first line must be '<num_words> <dim>', got "
-                                 f"{' '.join(header)!r} (is this the binary format? save with binary=False)")
+                raise ValueError(
+                    f"{path}: the first line must be '<num_words> <dim>', got "
+                    f"{' '.join(header)!r} (is this the binary format? save with binary=False)"
+                )
             count, dim = map(int, header)
             words, rows = [], []
             for number, line in enumerate(file, start=2):
                 parts = line.rstrip().split(" ")
                 if len(parts) != dim + 1:
-                    raise ValueError(f"{path}, line {number}: expected a word and {dim} numbers, "
-                                     f"got {len(parts)} fields")
+                    raise ValueError(
+                        f"{path}, line {number}: expected a word and {dim} numbers, got {len(parts)} fields"
+                    )
                 words.append(parts[0])
                 rows.append([float(x) for x in parts[1:]])
         if len(words) != count:

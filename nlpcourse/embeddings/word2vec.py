@@ -55,9 +55,9 @@ __all__ = [
 ]
 
 
-
-def negative_sampling_loss(pos_logits: torch.Tensor, neg_logits: torch.Tensor,
-                           reduction: str = "mean") -> torch.Tensor:
+def negative_sampling_loss(
+    pos_logits: torch.Tensor, neg_logits: torch.Tensor, reduction: str = "mean"
+) -> torch.Tensor:
     """``-log s(pos) - sum_k log s(-neg_k)`` per example.
 
     ``pos_logits: (batch,)`` and ``neg_logits: (batch, K)`` are dot products ``u . v``.
@@ -72,8 +72,11 @@ def negative_sampling_loss(pos_logits: torch.Tensor, neg_logits: torch.Tensor,
     raise ValueError(f"reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
 
 
-def negative_sampling_grads(v: torch.Tensor, u_pos: torch.Tensor, u_neg: torch.Tensor,
-                            ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+def negative_sampling_grads(
+    v: torch.Tensor,
+    u_pos: torch.Tensor,
+    u_neg: torch.Tensor,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Hand-written gradients of the per-example loss (what the compiled trainer applies).
 
     ``v: (batch, dim)`` centre vectors, ``u_pos: (batch, dim)``, ``u_neg: (batch, K, dim)``.
@@ -100,8 +103,12 @@ class _Word2Vec(nn.Module):
             self.in_embed.weight.uniform_(-1 / dim, 1 / dim, generator=generator)
             self.out_embed.weight.zero_()
 
-    def _score(self, hidden: torch.Tensor, target: torch.Tensor, negatives: torch.Tensor,
-               ) -> tuple[torch.Tensor, torch.Tensor]:
+    def _score(
+        self,
+        hidden: torch.Tensor,
+        target: torch.Tensor,
+        negatives: torch.Tensor,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         u = self.out_embed(torch.cat([target[:, None], negatives], dim=1))  # (batch, 1 + K, dim)
         logits = (u @ hidden[:, :, None]).squeeze(-1)  # (batch, 1 + K): true word first
         return logits, negative_sampling_loss(logits[:, 0], logits[:, 1:])
@@ -110,8 +117,12 @@ class _Word2Vec(nn.Module):
 class SkipGram(_Word2Vec):
     """Skip-gram: ``forward(centre (B,), context (B,), negatives (B, K)) -> (logits (B, 1 + K), loss)``."""
 
-    def forward(self, centre: torch.Tensor, context: torch.Tensor, negatives: torch.Tensor,
-                ) -> tuple[torch.Tensor, torch.Tensor]:
+    def forward(
+        self,
+        centre: torch.Tensor,
+        context: torch.Tensor,
+        negatives: torch.Tensor,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         return self._score(self.in_embed(centre), context, negatives)
 
 
@@ -125,15 +136,20 @@ class CBOW(_Word2Vec):
     epochs: 50-56 % of the analogies against 60-64 %).
     """
 
-    def forward(self, contexts: torch.Tensor, centre: torch.Tensor, negatives: torch.Tensor,
-                ) -> tuple[torch.Tensor, torch.Tensor]:
+    def forward(
+        self,
+        contexts: torch.Tensor,
+        centre: torch.Tensor,
+        negatives: torch.Tensor,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         present = (contexts >= 0).unsqueeze(-1)  # (B, 2W, 1)
         summed = (self.in_embed(contexts.clamp(min=0)) * present).sum(1)
         return self._score(summed / present.sum(1).clamp(min=1), centre, negatives)
 
 
-def _examples(ids: torch.Tensor, offsets: torch.Tensor, vocab: Vocab, config: Word2VecConfig,
-              generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+def _examples(
+    ids: torch.Tensor, offsets: torch.Tensor, vocab: Vocab, config: Word2VecConfig, generator: torch.Generator
+) -> tuple[torch.Tensor, torch.Tensor]:
     """The examples of all epochs, one epoch after another, each freshly subsampled and shuffled.
 
     Skip-gram: ``(centres, contexts)``; CBOW: ``(context windows (n, 2 * window), centres)``.
@@ -150,8 +166,9 @@ def _examples(ids: torch.Tensor, offsets: torch.Tensor, vocab: Vocab, config: Wo
     return torch.cat(firsts), torch.cat(seconds)
 
 
-def _train_torch(ids: torch.Tensor, offsets: torch.Tensor, vocab: Vocab, config: Word2VecConfig,
-                 progress: bool) -> tuple[nn.Module, History]:
+def _train_torch(
+    ids: torch.Tensor, offsets: torch.Tensor, vocab: Vocab, config: Word2VecConfig, progress: bool
+) -> tuple[nn.Module, History]:
     generator = torch.Generator().manual_seed(config.seed)
     model = (SkipGram if config.model == "skipgram" else CBOW)(len(vocab), config.dim, generator)
     first, second = _examples(ids, offsets, vocab, config, generator)
@@ -170,13 +187,21 @@ def _train_torch(ids: torch.Tensor, offsets: torch.Tensor, vocab: Vocab, config:
         return first[chosen], second[chosen], negatives.view(size, config.negative)
 
     with one_thread():  # small sparse operations: see nlpcourse.embeddings.threads
-        history = train(model, batch, steps, optimizer, scheduler=scheduler, progress=progress,
-                        desc=f"{config.model}, {config.epochs} epochs")
+        history = train(
+            model,
+            batch,
+            steps,
+            optimizer,
+            scheduler=scheduler,
+            progress=progress,
+            desc=f"{config.model}, {config.epochs} epochs",
+        )
     return model, history
 
 
-def train_word2vec(corpus: object, config: Word2VecConfig | None = None, backend: str = "numba",
-                   progress: bool = True) -> tuple[WordVectors, History]:
+def train_word2vec(
+    corpus: object, config: Word2VecConfig | None = None, backend: str = "numba", progress: bool = True
+) -> tuple[WordVectors, History]:
     """Train word2vec on a :class:`~nlpcourse.data.corpus.Corpus` or a list of token lists.
 
     backend: ``"numba"`` (compiled, fast; :mod:`~nlpcourse.embeddings.fast`) or ``"torch"`` (the

@@ -21,8 +21,14 @@ from torch import Tensor, nn
 
 from nlpcourse.train import History, train
 
-__all__ = ["words", "build_vocabulary", "bag_of_words", "LogisticRegression", "train_bag_of_words",
-           "accuracy_by_group"]
+__all__ = [
+    "words",
+    "build_vocabulary",
+    "bag_of_words",
+    "LogisticRegression",
+    "train_bag_of_words",
+    "accuracy_by_group",
+]
 
 _WORD = re.compile(r"[a-z0-9']+")
 
@@ -62,14 +68,22 @@ class LogisticRegression(nn.Module):
         return logits, None if labels is None else F.cross_entropy(logits, labels)
 
 
-def train_bag_of_words(x: Tensor, labels: Sequence[int] | Tensor, num_labels: int, steps: int = 300,
-                       lr: float = 0.05, weight_decay: float = 1e-4, seed: int = 0,
-                       progress: bool = False) -> tuple[LogisticRegression, History]:
+def train_bag_of_words(
+    x: Tensor,
+    labels: Sequence[int] | Tensor,
+    num_labels: int,
+    steps: int = 300,
+    lr: float = 0.05,
+    weight_decay: float = 1e-4,
+    seed: int = 0,
+    progress: bool = False,
+) -> tuple[LogisticRegression, History]:
     """Full-batch Adam on the cross-entropy, on the shared training loop."""
     labels = torch.as_tensor(labels, dtype=torch.long)
     if x.dim() != 2 or len(x) != len(labels) or not len(x):
-        raise ValueError(f"need features (n, V) and n labels with n >= 1, got {tuple(x.shape)} and "
-                         f"{len(labels)}")
+        raise ValueError(
+            f"need features (n, V) and n labels with n >= 1, got {tuple(x.shape)} and {len(labels)}"
+        )
     torch.manual_seed(seed)
     model = LogisticRegression(x.shape[1], num_labels)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
@@ -77,8 +91,9 @@ def train_bag_of_words(x: Tensor, labels: Sequence[int] | Tensor, num_labels: in
     return model, history
 
 
-def accuracy_by_group(predictions: Sequence[int] | Tensor, labels: Sequence[int] | Tensor,
-                      groups: Sequence[str]) -> dict[str, tuple[float, int]]:
+def accuracy_by_group(
+    predictions: Sequence[int] | Tensor, labels: Sequence[int] | Tensor, groups: Sequence[str]
+) -> dict[str, tuple[float, int]]:
     """``{group: (accuracy, count)}`` for each value of ``groups`` (e.g. the construction of a review)."""
     p, y = torch.as_tensor(predictions).reshape(-1), torch.as_tensor(labels).reshape(-1)
     if not len(p) == len(y) == len(groups):

@@ -67,8 +67,14 @@ class SequenceClassifier(nn.Module):
     (random weights). ``seed`` fixes the head's initialisation.
     """
 
-    def __init__(self, config: BertConfig, num_labels: int = 2, pooling: str = "pooler",
-                 classifier_dropout: float | None = None, seed: int | None = None):
+    def __init__(
+        self,
+        config: BertConfig,
+        num_labels: int = 2,
+        pooling: str = "pooler",
+        classifier_dropout: float | None = None,
+        seed: int | None = None,
+    ):
         super().__init__()
         if not isinstance(num_labels, int) or num_labels < 2:
             raise ValueError(f"num_labels must be an int >= 2, got {num_labels!r}")
@@ -88,35 +94,48 @@ class SequenceClassifier(nn.Module):
             nn.init.normal_(self.classifier.weight, 0.0, self.config.initializer_range, generator=generator)
             nn.init.zeros_(self.classifier.bias)
 
-    def forward(self, input_ids: Tensor, token_type_ids: Tensor | None = None,
-                attention_mask: Tensor | None = None,
-                labels: Tensor | None = None) -> tuple[Tensor, Tensor | None]:
+    def forward(
+        self,
+        input_ids: Tensor,
+        token_type_ids: Tensor | None = None,
+        attention_mask: Tensor | None = None,
+        labels: Tensor | None = None,
+    ) -> tuple[Tensor, Tensor | None]:
         hidden, pooled = self.bert(input_ids, token_type_ids, attention_mask)
         logits = self.classifier(self.dropout(pool(hidden, pooled, attention_mask, self.pooling)))
         if labels is None:
             return logits, None
         if labels.shape != (input_ids.size(0),):
-            raise ValueError(f"labels must be (batch,) = ({input_ids.size(0)},) class ids, got shape "
-                             f"{tuple(labels.shape)}")
+            raise ValueError(
+                f"labels must be (batch,) = ({input_ids.size(0)},) class ids, got shape {tuple(labels.shape)}"
+            )
         if labels.numel() and (labels.min() < 0 or labels.max() >= self.num_labels):
-            raise ValueError(f"labels must be in [0, {self.num_labels}), got values from {int(labels.min())} "
-                             f"to {int(labels.max())}: check the dataset's labels or num_labels")
+            raise ValueError(
+                f"labels must be in [0, {self.num_labels}), got values from {int(labels.min())} "
+                f"to {int(labels.max())}: check the dataset's labels or num_labels"
+            )
         return logits, F.cross_entropy(logits, labels)
 
     # --- construction -------------------------------------------------------------------------------
 
     @classmethod
-    def from_scratch(cls, config: BertConfig, num_labels: int = 2, pooling: str = "pooler",
-                     seed: int | None = None) -> SequenceClassifier:
+    def from_scratch(
+        cls, config: BertConfig, num_labels: int = 2, pooling: str = "pooler", seed: int | None = None
+    ) -> SequenceClassifier:
         """Random weights everywhere (BERT's initialisation): the no-pretraining baseline."""
         if seed is not None:
             torch.manual_seed(seed)
         return cls(config, num_labels, pooling, seed=seed)
 
     @classmethod
-    def from_pretrained_minilm(cls, num_labels: int = 2, pooling: str = "pooler",
-                               dropout: float | None = None, name: str | Path | None = None,
-                               seed: int | None = None) -> SequenceClassifier:
+    def from_pretrained_minilm(
+        cls,
+        num_labels: int = 2,
+        pooling: str = "pooler",
+        dropout: float | None = None,
+        name: str | Path | None = None,
+        seed: int | None = None,
+    ) -> SequenceClassifier:
         """The body of checkpoint ``name`` (default: the packaged all-MiniLM-L6-v2), a new head.
 
         ``dropout`` overrides the checkpoint's dropout rates (BERT fine-tunes with 0.1).
@@ -132,15 +151,22 @@ class SequenceClassifier(nn.Module):
         return model
 
     @classmethod
-    def from_checkpoint(cls, path: str | Path, num_labels: int = 2, pooling: str = "pooler",
-                        dropout: float | None = None, seed: int | None = None) -> SequenceClassifier:
+    def from_checkpoint(
+        cls,
+        path: str | Path,
+        num_labels: int = 2,
+        pooling: str = "pooler",
+        dropout: float | None = None,
+        seed: int | None = None,
+    ) -> SequenceClassifier:
         """The body of a chapter-06 pretraining checkpoint (``Pretrainer.save``) or of a checkpoint folder."""
         path = Path(path)
         if path.is_dir():
             return cls.from_pretrained_minilm(num_labels, pooling, dropout, name=path, seed=seed)
         if not path.is_file():
-            raise FileNotFoundError(f"no checkpoint {path}: pretrain one with "
-                                    "nlpcourse.finetune.pretrained_minibert")
+            raise FileNotFoundError(
+                f"no checkpoint {path}: pretrain one with nlpcourse.finetune.pretrained_minibert"
+            )
         state = torch.load(path, map_location="cpu", weights_only=True)
         if state.get("kind") not in ("BertForPreTraining", "BertModel"):
             raise ValueError(f"{path} holds a {state.get('kind')!r}, not a BERT pretraining checkpoint")
@@ -148,8 +174,11 @@ class SequenceClassifier(nn.Module):
         if dropout is not None:
             config = replace(config, hidden_dropout_prob=dropout, attention_probs_dropout_prob=dropout)
         model = cls(config, num_labels, pooling, seed=seed)
-        body = {k.removeprefix("bert."): v for k, v in state["model"].items()
-                if k.startswith("bert.") or state["kind"] == "BertModel"}
+        body = {
+            k.removeprefix("bert."): v
+            for k, v in state["model"].items()
+            if k.startswith("bert.") or state["kind"] == "BertModel"
+        }
         model._load_our_body(body)
         return model
 
@@ -185,10 +214,15 @@ class SequenceClassifier(nn.Module):
         from nlpcourse.pretraining.keys import to_transformers
 
         if self.pooling != "pooler":
-            raise ValueError(f"transformers' BertForSequenceClassification pools with the pooler; this model "
-                             f"pools with {self.pooling!r}")
-        config = self.config.to_transformers(num_labels=self.num_labels, classifier_dropout=self.dropout.p,
-                                             attn_implementation=attn_implementation)
+            raise ValueError(
+                f"transformers' BertForSequenceClassification pools with the pooler; this model "
+                f"pools with {self.pooling!r}"
+            )
+        config = self.config.to_transformers(
+            num_labels=self.num_labels,
+            classifier_dropout=self.dropout.p,
+            attn_implementation=attn_implementation,
+        )
         model = BertForSequenceClassification(config)
         state = {"bert." + k: v for k, v in to_transformers(self.bert.state_dict()).items()}
         state |= {"classifier." + k: v for k, v in self.classifier.state_dict().items()}

@@ -35,8 +35,9 @@ class EncodedDataset:
         return len(self.labels)
 
 
-def encode(texts: Sequence[str], labels: Sequence[int], tokenizer: Any, num_labels: int,
-           max_length: int = 64) -> EncodedDataset:
+def encode(
+    texts: Sequence[str], labels: Sequence[int], tokenizer: Any, num_labels: int, max_length: int = 64
+) -> EncodedDataset:
     """Tokenize ``texts`` (cut to ``max_length`` tokens, ``[SEP]`` kept) and check ``labels``."""
     if isinstance(texts, str):
         raise TypeError("texts must be a list of strings, got one str: wrap it in a list")
@@ -47,13 +48,15 @@ def encode(texts: Sequence[str], labels: Sequence[int], tokenizer: Any, num_labe
         raise ValueError(f"{len(texts)} texts but {len(labels)} labels: give one label per text")
     bad = [y for y in labels if not 0 <= y < num_labels]
     if bad:
-        raise ValueError(f"labels must be in [0, {num_labels}), found {sorted(set(bad))[:5]}: "
-                         "check num_labels or the label column")
+        raise ValueError(
+            f"labels must be in [0, {num_labels}), found {sorted(set(bad))[:5]}: "
+            "check num_labels or the label column"
+        )
     if max_length < 3:
         raise ValueError(f"max_length={max_length} leaves no room for [CLS], a token and [SEP]")
     if hasattr(tokenizer, "encode_batch") and not hasattr(tokenizer, "pad_token_id"):  # tokenizers.Tokenizer
         ids = [e.ids for e in tokenizer.encode_batch(texts)]
-        ids = [i if len(i) <= max_length else [*i[:max_length - 1], i[-1]] for i in ids]
+        ids = [i if len(i) <= max_length else [*i[: max_length - 1], i[-1]] for i in ids]
         pad_id = tokenizer.token_to_id("[PAD]")
     else:  # a transformers tokenizer
         ids = tokenizer(texts, truncation=True, max_length=max_length)["input_ids"]
@@ -63,8 +66,9 @@ def encode(texts: Sequence[str], labels: Sequence[int], tokenizer: Any, num_labe
 
 def subset(data: EncodedDataset, indices: Sequence[int]) -> EncodedDataset:
     """The examples at ``indices``, in that order."""
-    return EncodedDataset([data.input_ids[i] for i in indices], [data.labels[i] for i in indices],
-                          data.num_labels, data.pad_id)
+    return EncodedDataset(
+        [data.input_ids[i] for i in indices], [data.labels[i] for i in indices], data.num_labels, data.pad_id
+    )
 
 
 def pad(input_ids: Sequence[Sequence[int]], pad_id: int = 0) -> tuple[Tensor, Tensor, Tensor]:
@@ -75,8 +79,8 @@ def pad(input_ids: Sequence[Sequence[int]], pad_id: int = 0) -> tuple[Tensor, Te
     padded = torch.full((len(input_ids), longest), pad_id, dtype=torch.long)
     mask = torch.zeros((len(input_ids), longest), dtype=torch.long)
     for row, ids in enumerate(input_ids):
-        padded[row, :len(ids)] = torch.as_tensor(ids, dtype=torch.long)
-        mask[row, :len(ids)] = 1
+        padded[row, : len(ids)] = torch.as_tensor(ids, dtype=torch.long)
+        mask[row, : len(ids)] = 1
     return padded, torch.zeros_like(padded), mask
 
 
@@ -106,7 +110,7 @@ class ClassificationBatches:
         """The example indices of batch ``step``."""
         epoch, position = divmod(step, self.steps_per_epoch)
         start = position * self.batch_size
-        return self._order(epoch)[start:start + self.batch_size]
+        return self._order(epoch)[start : start + self.batch_size]
 
     def __call__(self, step: int) -> tuple[Tensor, Tensor, Tensor, Tensor]:
         rows = self.indices(step)

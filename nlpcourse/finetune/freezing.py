@@ -20,8 +20,17 @@ from typing import Any
 
 from torch import nn
 
-__all__ = ["freeze", "unfreeze", "freeze_embeddings", "freeze_lower_layers", "freeze_body",
-           "count_parameters", "trainable_names", "layer_index", "layerwise_param_groups"]
+__all__ = [
+    "freeze",
+    "unfreeze",
+    "freeze_embeddings",
+    "freeze_lower_layers",
+    "freeze_body",
+    "count_parameters",
+    "trainable_names",
+    "layer_index",
+    "layerwise_param_groups",
+]
 
 
 def _matching(model: nn.Module, names: Iterable[str]) -> list[nn.Parameter]:
@@ -32,8 +41,9 @@ def _matching(model: nn.Module, names: Iterable[str]) -> list[nn.Parameter]:
         hits = [p for n, p in model.named_parameters() if n == prefix or n.startswith(prefix + ".")]
         if not hits:
             tops = sorted({".".join(n.split(".")[:2]) for n in all_names})
-            raise ValueError(f"no parameter is named {prefix!r} or lies under it: names start with "
-                             f"{tops[:12]}")
+            raise ValueError(
+                f"no parameter is named {prefix!r} or lies under it: names start with {tops[:12]}"
+            )
         chosen += hits
     return chosen
 
@@ -97,8 +107,9 @@ def layer_index(name: str, num_layers: int) -> int:
     return num_layers + 1
 
 
-def layerwise_param_groups(model: nn.Module, lr: float, layer_decay: float = 1.0,
-                           weight_decay: float = 0.01) -> list[dict[str, Any]]:
+def layerwise_param_groups(
+    model: nn.Module, lr: float, layer_decay: float = 1.0, weight_decay: float = 0.01
+) -> list[dict[str, Any]]:
     """AdamW parameter groups: rate ``lr * layer_decay^(L + 1 - depth)`` by :func:`layer_index`, weight
     decay on matrices only (not on biases and LayerNorm); frozen parameters left out."""
     if not 0 < layer_decay <= 1:
@@ -110,9 +121,15 @@ def layerwise_param_groups(model: nn.Module, lr: float, layer_decay: float = 1.0
             continue
         depth = layer_index(name, num_layers)
         decay = parameter.dim() >= 2
-        group = groups.setdefault((depth, decay), {
-            "params": [], "lr": lr * layer_decay ** (num_layers + 1 - depth),
-            "weight_decay": weight_decay if decay else 0.0, "depth": depth})
+        group = groups.setdefault(
+            (depth, decay),
+            {
+                "params": [],
+                "lr": lr * layer_decay ** (num_layers + 1 - depth),
+                "weight_decay": weight_decay if decay else 0.0,
+                "depth": depth,
+            },
+        )
         group["params"].append(parameter)
     if not groups:
         raise ValueError("no trainable parameters: unfreeze something before building an optimizer")

@@ -20,10 +20,21 @@ from typing import Any
 __all__ = ["trainer_fine_tune"]
 
 
-def trainer_fine_tune(train_texts: Sequence[str], train_labels: Sequence[int], val_texts: Sequence[str],
-                      val_labels: Sequence[int], *, num_labels: int, steps: int = 60, batch_size: int = 16,
-                      lr: float = 5e-5, max_length: int = 32, seed: int = 0, name: str | Path | None = None,
-                      threads: int | None = None) -> dict[str, Any]:
+def trainer_fine_tune(
+    train_texts: Sequence[str],
+    train_labels: Sequence[int],
+    val_texts: Sequence[str],
+    val_labels: Sequence[int],
+    *,
+    num_labels: int,
+    steps: int = 60,
+    batch_size: int = 16,
+    lr: float = 5e-5,
+    max_length: int = 32,
+    seed: int = 0,
+    name: str | Path | None = None,
+    threads: int | None = None,
+) -> dict[str, Any]:
     """Fine-tune with ``transformers.Trainer``; returns validation ``accuracy``, ``seconds``, ``loss`` (per
     step) and the ``model``."""
     import numpy as np
@@ -57,11 +68,25 @@ def trainer_fine_tune(train_texts: Sequence[str], train_labels: Sequence[int], v
 
     train_set, val_set = tokenize(train_texts, train_labels), tokenize(val_texts, val_labels)
     args = TrainingArguments(
-        output_dir=str(data_dir() / "finetune" / "trainer"), max_steps=steps,
-        per_device_train_batch_size=batch_size, per_device_eval_batch_size=128, learning_rate=lr,
-        weight_decay=0.01, warmup_steps=round(0.1 * steps), lr_scheduler_type="linear", max_grad_norm=1.0,
-        seed=seed, data_seed=seed, logging_steps=1, save_strategy="no", eval_strategy="no", report_to=[],
-        use_cpu=True, dataloader_num_workers=0, disable_tqdm=True, log_level="error",
+        output_dir=str(data_dir() / "finetune" / "trainer"),
+        max_steps=steps,
+        per_device_train_batch_size=batch_size,
+        per_device_eval_batch_size=128,
+        learning_rate=lr,
+        weight_decay=0.01,
+        warmup_steps=round(0.1 * steps),
+        lr_scheduler_type="linear",
+        max_grad_norm=1.0,
+        seed=seed,
+        data_seed=seed,
+        logging_steps=1,
+        save_strategy="no",
+        eval_strategy="no",
+        report_to=[],
+        use_cpu=True,
+        dataloader_num_workers=0,
+        disable_tqdm=True,
+        log_level="error",
     )
     previous = torch.get_num_threads()
     if threads:
@@ -69,8 +94,9 @@ def trainer_fine_tune(train_texts: Sequence[str], train_labels: Sequence[int], v
     level = logging.get_verbosity()
     logging.set_verbosity_error()
     try:
-        trainer = Trainer(model=model, args=args, train_dataset=train_set,
-                          data_collator=DataCollatorWithPadding(tokenizer))
+        trainer = Trainer(
+            model=model, args=args, train_dataset=train_set, data_collator=DataCollatorWithPadding(tokenizer)
+        )
         trainer.remove_callback(PrinterCallback)  # the losses are returned, not printed
         start = time.perf_counter()
         trainer.train()

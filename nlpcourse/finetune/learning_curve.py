@@ -42,9 +42,17 @@ class Start:
     lr: float
 
 
-def learning_curve(starts: Sequence[Start], sizes: Sequence[int], seeds: Sequence[int], *, epochs: float = 4,
-                   batch_size: int = 16, min_steps: int = 20, max_steps: int = 200,
-                   progress: bool = True) -> list[dict[str, Any]]:
+def learning_curve(
+    starts: Sequence[Start],
+    sizes: Sequence[int],
+    seeds: Sequence[int],
+    *,
+    epochs: float = 4,
+    batch_size: int = 16,
+    min_steps: int = 20,
+    max_steps: int = 200,
+    progress: bool = True,
+) -> list[dict[str, Any]]:
     """One row ``{"start", "size", "seed", "steps", "accuracy", "seconds"}`` per start, size and seed."""
     if not starts or not sizes or not seeds:
         raise ValueError("need at least one start, one size and one seed")
@@ -60,8 +68,16 @@ def learning_curve(starts: Sequence[Start], sizes: Sequence[int], seeds: Sequenc
         model = start.build(seed)
         fine_tune(model, data, steps=steps, batch_size=batch_size, lr=start.lr, seed=seed, progress=False)
         accuracy = evaluate(model, start.validation)["accuracy"]
-        rows.append({"start": start.name, "size": size, "seed": seed, "steps": steps, "accuracy": accuracy,
-                     "seconds": time.perf_counter() - began})
+        rows.append(
+            {
+                "start": start.name,
+                "size": size,
+                "seed": seed,
+                "steps": steps,
+                "accuracy": accuracy,
+                "seconds": time.perf_counter() - began,
+            }
+        )
     return rows
 
 
@@ -70,8 +86,13 @@ def summarize(rows: Sequence[dict[str, Any]]) -> dict[str, dict[int, tuple[float
     table: dict[str, dict[int, list[float]]] = {}
     for row in rows:
         table.setdefault(row["start"], {}).setdefault(row["size"], []).append(row["accuracy"])
-    return {start: {size: (statistics.fmean(values), statistics.pstdev(values) if len(values) > 1 else 0.0)
-                    for size, values in by_size.items()} for start, by_size in table.items()}
+    return {
+        start: {
+            size: (statistics.fmean(values), statistics.pstdev(values) if len(values) > 1 else 0.0)
+            for size, values in by_size.items()
+        }
+        for start, by_size in table.items()
+    }
 
 
 def format_curve(rows: Sequence[dict[str, Any]]) -> str:
@@ -81,7 +102,8 @@ def format_curve(rows: Sequence[dict[str, Any]]) -> str:
     width = max(len("start"), *(len(s) for s in summary))
     lines = [f"{'start':<{width}}" + "".join(f"{f'n={n}':>16}" for n in sizes)]
     for start, by_size in summary.items():
-        cells = [f"{100 * by_size[n][0]:.1f} ± {100 * by_size[n][1]:.1f}" if n in by_size else ""
-                 for n in sizes]
+        cells = [
+            f"{100 * by_size[n][0]:.1f} ± {100 * by_size[n][1]:.1f}" if n in by_size else "" for n in sizes
+        ]
         lines.append(f"{start:<{width}}" + "".join(f"{c:>16}" for c in cells))
     return "\n".join(lines)

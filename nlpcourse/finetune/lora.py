@@ -39,8 +39,10 @@ class LoRALinear(nn.Module):
         if not isinstance(r, int) or isinstance(r, bool) or r <= 0:
             raise ValueError(f"the rank r must be a positive int, got {r!r}: try r=8")
         if r > min(base.in_features, base.out_features):
-            raise ValueError(f"r={r} exceeds min(in, out) = {min(base.in_features, base.out_features)}: "
-                             "a low-rank update must have a smaller rank than the matrix")
+            raise ValueError(
+                f"r={r} exceeds min(in, out) = {min(base.in_features, base.out_features)}: "
+                "a low-rank update must have a smaller rank than the matrix"
+            )
         if alpha <= 0:
             raise ValueError(f"alpha must be positive, got {alpha}: usually alpha = r or 2 r")
         if not 0.0 <= dropout < 1.0:
@@ -110,8 +112,14 @@ def lora_modules(model: nn.Module) -> dict[str, LoRALinear]:
     return {name: module for name, module in model.named_modules() if isinstance(module, LoRALinear)}
 
 
-def apply_lora(model: nn.Module, targets: Iterable[str] = ("q_proj", "v_proj"), r: int = 8, alpha: float = 16,
-               dropout: float = 0.0, trainable: Iterable[str] = ("classifier",)) -> list[str]:
+def apply_lora(
+    model: nn.Module,
+    targets: Iterable[str] = ("q_proj", "v_proj"),
+    r: int = 8,
+    alpha: float = 16,
+    dropout: float = 0.0,
+    trainable: Iterable[str] = ("classifier",),
+) -> list[str]:
     """Wrap every ``nn.Linear`` whose name ends with one of ``targets`` in a :class:`LoRALinear`.
 
     Everything else is frozen except the parameters under the module names in ``trainable`` (the new
@@ -121,8 +129,11 @@ def apply_lora(model: nn.Module, targets: Iterable[str] = ("q_proj", "v_proj"), 
     targets, trainable = tuple(targets), tuple(trainable)
     if isinstance(targets, str) or not targets:
         raise ValueError("targets must be a non-empty list of layer names, e.g. ('q_proj', 'v_proj')")
-    linears = {name: module for name, module in model.named_modules()
-               if isinstance(module, nn.Linear) and ".lora_" not in name and not name.endswith("base_layer")}
+    linears = {
+        name: module
+        for name, module in model.named_modules()
+        if isinstance(module, nn.Linear) and ".lora_" not in name and not name.endswith("base_layer")
+    }
     chosen = [name for name in linears if name.rsplit(".", 1)[-1] in targets or name in targets]
     unknown = [t for t in targets if not any(n.rsplit(".", 1)[-1] == t or n == t for n in chosen)]
     if unknown:
@@ -130,8 +141,10 @@ def apply_lora(model: nn.Module, targets: Iterable[str] = ("q_proj", "v_proj"), 
         raise ValueError(f"no linear layer named {unknown} in this model: choose among {kinds}")
     stacked = {"q_proj", "k_proj", "v_proj"}
     if dropout and any(name.rsplit(".", 1)[-1] in stacked for name in chosen):
-        raise ValueError("LoRA dropout is not supported on q/k/v: our self-attention multiplies by their "
-                         "stacked weights, so the dropout would be skipped; use dropout=0.0")
+        raise ValueError(
+            "LoRA dropout is not supported on q/k/v: our self-attention multiplies by their "
+            "stacked weights, so the dropout would be skipped; use dropout=0.0"
+        )
     for parameter in model.parameters():
         parameter.requires_grad_(False)
     for name in chosen:

@@ -22,8 +22,9 @@ __all__ = ["accuracy", "confusion_matrix", "f1_per_class", "macro_f1"]
 def _ids(values: Any, what: str) -> Tensor:
     tensor = torch.as_tensor(values).reshape(-1) if not isinstance(values, Tensor) else values.reshape(-1)
     if tensor.numel() and tensor.is_floating_point():
-        raise TypeError(f"{what} must be class ids (integers), got dtype {tensor.dtype}: "
-                        "take the argmax of the logits")
+        raise TypeError(
+            f"{what} must be class ids (integers), got dtype {tensor.dtype}: take the argmax of the logits"
+        )
     return tensor.long()
 
 
@@ -42,19 +43,23 @@ def accuracy(predictions: Sequence[int] | Tensor, labels: Sequence[int] | Tensor
     return float((p == y).double().mean())
 
 
-def confusion_matrix(predictions: Sequence[int] | Tensor, labels: Sequence[int] | Tensor,
-                     num_labels: int | None = None) -> Tensor:
+def confusion_matrix(
+    predictions: Sequence[int] | Tensor, labels: Sequence[int] | Tensor, num_labels: int | None = None
+) -> Tensor:
     """``(K, K)`` counts, rows the true class, columns the predicted class."""
     p, y = _pair(predictions, labels)
     k = num_labels if num_labels is not None else int(max(p.max(), y.max())) + 1
     if p.min() < 0 or y.min() < 0 or p.max() >= k or y.max() >= k:
-        raise ValueError(f"class ids must be in [0, {k}): got predictions {int(p.min())}..{int(p.max())}, "
-                         f"labels {int(y.min())}..{int(y.max())}")
+        raise ValueError(
+            f"class ids must be in [0, {k}): got predictions {int(p.min())}..{int(p.max())}, "
+            f"labels {int(y.min())}..{int(y.max())}"
+        )
     return torch.bincount(y * k + p, minlength=k * k).reshape(k, k)
 
 
-def f1_per_class(predictions: Sequence[int] | Tensor, labels: Sequence[int] | Tensor,
-                 num_labels: int | None = None) -> Tensor:
+def f1_per_class(
+    predictions: Sequence[int] | Tensor, labels: Sequence[int] | Tensor, num_labels: int | None = None
+) -> Tensor:
     """``(K,)`` F1 of each class (0 for a class never predicted nor present)."""
     c = confusion_matrix(predictions, labels, num_labels).double()
     true_positive = c.diagonal()
@@ -63,8 +68,9 @@ def f1_per_class(predictions: Sequence[int] | Tensor, labels: Sequence[int] | Te
     return torch.where(denominator > 0, 2 * true_positive / denominator.clamp(min=1), torch.zeros_like(c[0]))
 
 
-def macro_f1(predictions: Sequence[int] | Tensor, labels: Sequence[int] | Tensor,
-             num_labels: int | None = None) -> float:
+def macro_f1(
+    predictions: Sequence[int] | Tensor, labels: Sequence[int] | Tensor, num_labels: int | None = None
+) -> float:
     """Unweighted mean of the per-class F1 over the ``num_labels`` classes (or those that occur)."""
     scores = f1_per_class(predictions, labels, num_labels)
     if num_labels is None:  # scikit-learn's labels=None: the classes seen in either

@@ -18,9 +18,15 @@ from typing import Any
 __all__ = ["MINIBERT_CONFIG", "minibert_paths", "pretrained_minibert", "minibert_tokenizer"]
 
 #: Sizes of chapter 06's mini-BERT (the vocabulary size is filled in from the tokenizer).
-MINIBERT_CONFIG = {"hidden_size": 128, "num_hidden_layers": 2, "num_attention_heads": 2,
-                   "intermediate_size": 512, "max_position_embeddings": 48,
-                   "hidden_dropout_prob": 0.0, "attention_probs_dropout_prob": 0.0}
+MINIBERT_CONFIG = {
+    "hidden_size": 128,
+    "num_hidden_layers": 2,
+    "num_attention_heads": 2,
+    "intermediate_size": 512,
+    "max_position_embeddings": 48,
+    "hidden_dropout_prob": 0.0,
+    "attention_probs_dropout_prob": 0.0,
+}
 
 
 def minibert_paths(steps: int, seed: int = 0) -> tuple[Path, Path]:
@@ -42,8 +48,9 @@ def minibert_tokenizer(seed: int = 0, toy_documents: int = 3000) -> tuple[Any, l
     return canonical_wordpiece(train_wordpiece_tokenizer(units, vocab_size=3000)), documents
 
 
-def pretrained_minibert(steps: int = 1000, seed: int = 0, lr: float = 2e-3,
-                        progress: bool = True) -> tuple[Path, Any]:
+def pretrained_minibert(
+    steps: int = 1000, seed: int = 0, lr: float = 2e-3, progress: bool = True
+) -> tuple[Path, Any]:
     """``(checkpoint path, tokenizers.Tokenizer)`` of a mini-BERT pretrained for ``steps`` steps."""
     from tokenizers import Tokenizer
 
@@ -60,8 +67,9 @@ def pretrained_minibert(steps: int = 1000, seed: int = 0, lr: float = 2e-3,
     torch.manual_seed(seed)
     config = BertConfig(vocab_size=tokenizer.get_vocab_size(), **MINIBERT_CONFIG)
     trainer = Pretrainer(BertForPreTraining(config), total_steps=steps, lr=lr)
-    batches = PretrainingBatches.from_tokenizer(documents, tokenizer, batch_size=32,
-                                                max_len=config.max_position_embeddings, seed=seed)
+    batches = PretrainingBatches.from_tokenizer(
+        documents, tokenizer, batch_size=32, max_len=config.max_position_embeddings, seed=seed
+    )
     trainer.run(batches, progress=progress, desc="pretraining the mini-BERT (chapter 06)")
     checkpoint.parent.mkdir(parents=True, exist_ok=True)
     partial = tokenizer_path.with_name(f".{tokenizer_path.name}.{os.getpid()}.partial")

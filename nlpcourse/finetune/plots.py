@@ -21,8 +21,9 @@ def _axes(ax: plt.Axes | None, size: tuple[float, float]) -> tuple[Figure, plt.A
     return ax.figure, ax
 
 
-def plot_learning_curve(rows: Sequence[dict[str, Any]], title: str = "", ax: plt.Axes | None = None,
-                        chance: float | None = None) -> Figure:
+def plot_learning_curve(
+    rows: Sequence[dict[str, Any]], title: str = "", ax: plt.Axes | None = None, chance: float | None = None
+) -> Figure:
     """Mean validation accuracy against labelled examples (log scale), a band of ± one spread."""
     fig, ax = _axes(ax, (6.5, 4))
     for start, by_size in summarize(rows).items():
@@ -43,15 +44,22 @@ def plot_learning_curve(rows: Sequence[dict[str, Any]], title: str = "", ax: plt
     return fig
 
 
-def plot_confusion_matrix(matrix: torch.Tensor | np.ndarray, names: Sequence[str], title: str = "",
-                          ax: plt.Axes | None = None) -> Figure:
+def plot_confusion_matrix(
+    matrix: torch.Tensor | np.ndarray, names: Sequence[str], title: str = "", ax: plt.Axes | None = None
+) -> Figure:
     """Counts with rows = true class, columns = predicted class, each cell written out."""
     data = matrix.numpy() if isinstance(matrix, torch.Tensor) else np.asarray(matrix)
     fig, ax = _axes(ax, (0.9 * len(names) + 2.5, 0.8 * len(names) + 1.5))
     ax.imshow(data, cmap="Blues")
     for (i, j), value in np.ndenumerate(data):
-        ax.text(j, i, str(int(value)), ha="center", va="center",
-                color="white" if value > data.max() / 2 else "black")
+        ax.text(
+            j,
+            i,
+            str(int(value)),
+            ha="center",
+            va="center",
+            color="white" if value > data.max() / 2 else "black",
+        )
     ax.set_xticks(range(len(names)), labels=list(names), rotation=30, ha="right")
     ax.set_yticks(range(len(names)), labels=list(names))
     ax.set_xlabel("predicted")
@@ -61,8 +69,12 @@ def plot_confusion_matrix(matrix: torch.Tensor | np.ndarray, names: Sequence[str
     return fig
 
 
-def plot_lr_sweep(histories: Mapping[float, Mapping[str, Sequence[float]]], key: str = "val_accuracy",
-                  title: str = "", ax: plt.Axes | None = None) -> Figure:
+def plot_lr_sweep(
+    histories: Mapping[float, Mapping[str, Sequence[float]]],
+    key: str = "val_accuracy",
+    title: str = "",
+    ax: plt.Axes | None = None,
+) -> Figure:
     """One curve of ``key`` per learning rate (its history) against training steps."""
     fig, ax = _axes(ax, (6.5, 4))
     for lr, history in histories.items():

@@ -41,7 +41,7 @@ def predict_logits(model: nn.Module, data: EncodedDataset, batch_size: int = 128
     order = sorted(range(len(data)), key=lambda i: len(data.input_ids[i]))
     out = torch.empty(len(data), data.num_labels)
     for start in range(0, len(order), batch_size):
-        rows = order[start:start + batch_size]
+        rows = order[start : start + batch_size]
         ids, types, mask = pad([data.input_ids[i] for i in rows], data.pad_id)
         out[rows] = model(ids, types, mask)[0].float()
     model.train(was_training)
@@ -57,16 +57,32 @@ def evaluate(model: nn.Module, data: EncodedDataset, batch_size: int = 128) -> d
     """``{"loss": mean cross-entropy, "accuracy": share right}`` on ``data``."""
     logits = predict_logits(model, data, batch_size)
     labels = torch.tensor(data.labels)
-    return {"loss": F.cross_entropy(logits, labels).item(),
-            "accuracy": (logits.argmax(-1) == labels).double().mean().item()}
+    return {
+        "loss": F.cross_entropy(logits, labels).item(),
+        "accuracy": (logits.argmax(-1) == labels).double().mean().item(),
+    }
 
 
-def fine_tune(model: nn.Module, train_data: EncodedDataset, validation: EncodedDataset | None = None, *,
-              epochs: float = 3, steps: int | None = None, batch_size: int = 16, lr: float = 5e-5,
-              weight_decay: float = 0.01, warmup: float = 0.1, layer_decay: float = 1.0,
-              clip: float | None = 1.0, eval_every: int = 0, patience: int | None = None, seed: int = 0,
-              optimizer: torch.optim.Optimizer | None = None, progress: bool = True,
-              desc: str = "fine-tuning") -> History:
+def fine_tune(
+    model: nn.Module,
+    train_data: EncodedDataset,
+    validation: EncodedDataset | None = None,
+    *,
+    epochs: float = 3,
+    steps: int | None = None,
+    batch_size: int = 16,
+    lr: float = 5e-5,
+    weight_decay: float = 0.01,
+    warmup: float = 0.1,
+    layer_decay: float = 1.0,
+    clip: float | None = 1.0,
+    eval_every: int = 0,
+    patience: int | None = None,
+    seed: int = 0,
+    optimizer: torch.optim.Optimizer | None = None,
+    progress: bool = True,
+    desc: str = "fine-tuning",
+) -> History:
     """Fine-tune ``model`` (a :class:`SequenceClassifier` or any ``model(*batch) -> (logits, loss)``).
 
     Trains the parameters with ``requires_grad`` for ``steps`` steps (default: ``epochs`` passes over
@@ -103,8 +119,20 @@ def fine_tune(model: nn.Module, train_data: EncodedDataset, validation: EncodedD
 
     evaluate_fn = validate if validation is not None else None
     if patience is None:
-        train(model, batches, total, optimizer, loss_fn=loss_fn, clip=clip, scheduler=scheduler,
-              evaluate=evaluate_fn, eval_every=eval_every, history=history, progress=progress, desc=desc)
+        train(
+            model,
+            batches,
+            total,
+            optimizer,
+            loss_fn=loss_fn,
+            clip=clip,
+            scheduler=scheduler,
+            evaluate=evaluate_fn,
+            eval_every=eval_every,
+            history=history,
+            progress=progress,
+            desc=desc,
+        )
         history["best_step"] = [float(total)]
         return history
 
@@ -112,9 +140,20 @@ def fine_tune(model: nn.Module, train_data: EncodedDataset, validation: EncodedD
     while done < total:
         chunk = min(eval_every, total - done)
         start = done
-        train(model, lambda i, s=start: batches(s + i), chunk, optimizer, loss_fn=loss_fn, clip=clip,
-              scheduler=scheduler, evaluate=evaluate_fn, eval_every=chunk, history=history,
-              progress=progress, desc=f"{desc} (steps {start}-{start + chunk})")
+        train(
+            model,
+            lambda i, s=start: batches(s + i),
+            chunk,
+            optimizer,
+            loss_fn=loss_fn,
+            clip=clip,
+            scheduler=scheduler,
+            evaluate=evaluate_fn,
+            eval_every=chunk,
+            history=history,
+            progress=progress,
+            desc=f"{desc} (steps {start}-{start + chunk})",
+        )
         done += chunk
         if history["val_loss"][-1] < best_loss:
             best_loss, best_step, waited = history["val_loss"][-1], done, 0

@@ -17,7 +17,19 @@ from nlpcourse.interpret.attribution import (
 from nlpcourse.interpret.plots import plot_probes, plot_token_scores
 from nlpcourse.interpret.probing import layer_vectors, number_phrases, probe_layers, train_probe
 
-__all__ = ["gradient_x_input", "integrated_gradients", "quadrature", "token_scores", "embedding_forward",
-           "ablate_heads", "head_importance", "output_projections",
-           "number_phrases", "layer_vectors", "train_probe", "probe_layers",
-           "plot_probes", "plot_token_scores"]
+__all__ = [
+    "gradient_x_input",
+    "integrated_gradients",
+    "quadrature",
+    "token_scores",
+    "embedding_forward",
+    "ablate_heads",
+    "head_importance",
+    "output_projections",
+    "number_phrases",
+    "layer_vectors",
+    "train_probe",
+    "probe_layers",
+    "plot_probes",
+    "plot_token_scores",
+]

@@ -21,8 +21,11 @@ __all__ = ["output_projections", "ablate_heads", "head_importance"]
 def output_projections(model: nn.Module) -> list[nn.Linear]:
     """The W^O of every layer, in order: ``...encoder.layer.<i>.self_attn.out_proj`` (ours) or
     ``...encoder.layer.<i>.attention.output.dense`` (transformers)."""
-    found = [(name, m) for name, m in model.named_modules()
-             if name.endswith(("self_attn.out_proj", "attention.output.dense")) and ".layer." in name]
+    found = [
+        (name, m)
+        for name, m in model.named_modules()
+        if name.endswith(("self_attn.out_proj", "attention.output.dense")) and ".layer." in name
+    ]
     if not found:
         raise ValueError("no attention output projections found: expected a BERT (ours or transformers')")
     return [m for _, m in found]
@@ -42,11 +45,15 @@ def ablate_heads(model: nn.Module, heads: Mapping[int, Sequence[int]], num_heads
                 raise ValueError(f"heads {bad} do not exist: each layer has {num_heads} heads")
             size = projections[layer].in_features // num_heads
 
-            def hook(_module: nn.Module, args: tuple[Tensor, ...], silenced: Sequence[int] = tuple(silenced),
-                     size: int = size) -> tuple[Tensor, ...]:
+            def hook(
+                _module: nn.Module,
+                args: tuple[Tensor, ...],
+                silenced: Sequence[int] = tuple(silenced),
+                size: int = size,
+            ) -> tuple[Tensor, ...]:
                 x = args[0].clone()
                 for h in silenced:
-                    x[..., h * size:(h + 1) * size] = 0
+                    x[..., h * size : (h + 1) * size] = 0
                 return (x, *args[1:])
 
             handles.append(projections[layer].register_forward_pre_hook(hook))
@@ -57,8 +64,14 @@ def ablate_heads(model: nn.Module, heads: Mapping[int, Sequence[int]], num_heads
 
 
 @torch.no_grad()
-def head_importance(model: nn.Module, metric: Callable[[], float], num_layers: int, num_heads: int,
-                    progress: bool = False, layers: Sequence[int] | None = None) -> Tensor:
+def head_importance(
+    model: nn.Module,
+    metric: Callable[[], float],
+    num_layers: int,
+    num_heads: int,
+    progress: bool = False,
+    layers: Sequence[int] | None = None,
+) -> Tensor:
     """``(num_layers, num_heads)``: ``metric()`` with all heads minus ``metric()`` without that head.
 
     ``layers`` limits the ablations to those layers (the other rows stay 0).

@@ -30,8 +30,10 @@ Forward = Callable[[Tensor], Tensor]
 def _target_sum(forward: Forward, x: Tensor, target: Tensor) -> Tensor:
     logits = forward(x)
     if logits.dim() != 2 or logits.size(0) != x.size(0):
-        raise ValueError(f"forward must return logits (batch, classes) for a batch of {x.size(0)}, got "
-                         f"shape {tuple(logits.shape)}")
+        raise ValueError(
+            f"forward must return logits (batch, classes) for a batch of {x.size(0)}, got "
+            f"shape {tuple(logits.shape)}"
+        )
     return logits.gather(1, target.view(-1, 1)).sum()  # examples are independent: one backward for all
 
 
@@ -61,17 +63,23 @@ def quadrature(steps: int, method: str = "gausslegendre") -> tuple[Tensor, Tenso
     raise ValueError(f"method must be 'gausslegendre' or 'riemann_trapezoid', got {method!r}")
 
 
-def integrated_gradients(forward: Forward, inputs: Tensor, target: int | Tensor,
-                         baseline: Tensor | None = None, steps: int = 50,
-                         method: str = "gausslegendre") -> Tensor:
+def integrated_gradients(
+    forward: Forward,
+    inputs: Tensor,
+    target: int | Tensor,
+    baseline: Tensor | None = None,
+    steps: int = 50,
+    method: str = "gausslegendre",
+) -> Tensor:
     """Integrated gradients of ``forward(inputs)[:, target]``; the baseline defaults to zeros.
 
     inputs, baseline: ``(batch, ...)``; returns the attributions, the shape of ``inputs``.
     """
     baseline = torch.zeros_like(inputs) if baseline is None else baseline
     if baseline.shape != inputs.shape:
-        raise ValueError(f"baseline {tuple(baseline.shape)} must have the shape of inputs "
-                         f"{tuple(inputs.shape)}")
+        raise ValueError(
+            f"baseline {tuple(baseline.shape)} must have the shape of inputs {tuple(inputs.shape)}"
+        )
     alphas, weights = quadrature(steps, method)
     target = _target(target, len(inputs))
     delta = (inputs - baseline).detach()
@@ -90,14 +98,16 @@ def token_scores(attributions: Tensor) -> Tensor:
     return attributions.sum(-1)
 
 
-def embedding_forward(model: Callable[..., object], embedding: nn.Embedding, *args: Tensor,
-                      **kwargs: Tensor) -> Forward:
+def embedding_forward(
+    model: Callable[..., object], embedding: nn.Embedding, *args: Tensor, **kwargs: Tensor
+) -> Forward:
     """``f(embeds) -> logits``: runs ``model(*args, **kwargs)`` with ``embedding``'s output replaced.
 
     embeds ``(batch, seq, hidden)`` stand for ``embedding(input_ids)``; the batch of ``args`` is repeated
     when ``embeds`` holds a multiple of it. ``model(...)`` may return logits or a tuple whose first item
     they are (chapter 08's classifier).
     """
+
     def forward(embeds: Tensor) -> Tensor:
         repeat = embeds.size(0) // args[0].size(0) if args else 1
         handle = embedding.register_forward_hook(lambda _m, _i, _o: embeds)

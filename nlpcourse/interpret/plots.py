@@ -23,12 +23,14 @@ def plot_probes(accuracies: Mapping[str, Sequence[float]], chance: float = 0.5):
     return figure
 
 
-def plot_token_scores(tokens: Sequence[str], scores: Mapping[str, torch.Tensor | np.ndarray],
-                      title: str = ""):  # noqa: ANN201 - a Figure
+def plot_token_scores(
+    tokens: Sequence[str], scores: Mapping[str, torch.Tensor | np.ndarray], title: str = ""
+):  # noqa: ANN201 - a Figure
     """One bar chart per method (e.g. integrated gradients, gradient x input, attention), each scaled to a
     maximum absolute value of 1 so that they can be compared."""
-    figure, axes = plt.subplots(len(scores), 1, figsize=(max(6, 0.55 * len(tokens)), 1.6 * len(scores)),
-                                sharex=True, squeeze=False)
+    figure, axes = plt.subplots(
+        len(scores), 1, figsize=(max(6, 0.55 * len(tokens)), 1.6 * len(scores)), sharex=True, squeeze=False
+    )
     for ax, (name, values) in zip(axes[:, 0], scores.items(), strict=True):
         values = np.asarray(torch.as_tensor(values, dtype=torch.float64))
         values = values / max(np.abs(values).max(), 1e-12)

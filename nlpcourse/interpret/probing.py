@@ -42,8 +42,9 @@ def number_phrases(n: int = 400, seed: int = 0) -> tuple[list[str], list[int]]:
 
 
 @torch.no_grad()
-def layer_vectors(model: Any, tokenizer: Any, texts: Sequence[str], position: int = -2,
-                  batch_size: int = 64) -> list[Tensor]:
+def layer_vectors(
+    model: Any, tokenizer: Any, texts: Sequence[str], position: int = -2, batch_size: int = 64
+) -> list[Tensor]:
     """Each layer's vector at token ``position`` counted from each text's end (default -2: the last word
     before ``[SEP]``).
 
@@ -55,7 +56,7 @@ def layer_vectors(model: Any, tokenizer: Any, texts: Sequence[str], position: in
     model.eval()
     chunks: list[list[Tensor]] = []
     for start in range(0, len(texts), batch_size):
-        batch = tokenizer(list(texts[start:start + batch_size]), padding=True, return_tensors="pt")
+        batch = tokenizer(list(texts[start : start + batch_size]), padding=True, return_tensors="pt")
         hidden = model(**batch, output_hidden_states=True).hidden_states  # layers + 1 of (b, seq, H)
         index = batch["attention_mask"].sum(1) + position  # (b,): position in each unpadded text
         rows = torch.arange(len(index))
@@ -63,21 +64,34 @@ def layer_vectors(model: Any, tokenizer: Any, texts: Sequence[str], position: in
     return [torch.cat([c[layer] for c in chunks]) for layer in range(len(chunks[0]))]
 
 
-def train_probe(features: Tensor, labels: Tensor, steps: int = 200, lr: float = 0.05,
-                weight_decay: float = 1e-3, seed: int = 0) -> nn.Linear:
+def train_probe(
+    features: Tensor,
+    labels: Tensor,
+    steps: int = 200,
+    lr: float = 0.05,
+    weight_decay: float = 1e-3,
+    seed: int = 0,
+) -> nn.Linear:
     """A logistic-regression probe (full-batch Adam on standardised features) on the shared loop."""
     if features.dim() != 2 or len(features) != len(labels):
         raise ValueError(f"need features (n, d) and n labels, got {tuple(features.shape)} and {len(labels)}")
     torch.manual_seed(seed)
     probe = nn.Linear(features.size(1), int(labels.max()) + 1)
     optimizer = torch.optim.Adam(probe.parameters(), lr=lr, weight_decay=weight_decay)
-    train(probe, lambda _: (features, labels), steps, optimizer,
-          loss_fn=lambda m, b: F.cross_entropy(m(b[0]), b[1]), progress=False)
+    train(
+        probe,
+        lambda _: (features, labels),
+        steps,
+        optimizer,
+        loss_fn=lambda m, b: F.cross_entropy(m(b[0]), b[1]),
+        progress=False,
+    )
     return probe
 
 
-def probe_layers(layers: Sequence[Tensor], labels: Sequence[int], train_share: float = 0.5,
-                 steps: int = 200, seed: int = 0) -> list[float]:
+def probe_layers(
+    layers: Sequence[Tensor], labels: Sequence[int], train_share: float = 0.5, steps: int = 200, seed: int = 0
+) -> list[float]:
     """Held-out accuracy of a probe trained on each layer's features (the same split for all)."""
     y = torch.as_tensor(labels, dtype=torch.long)
     n = len(y)

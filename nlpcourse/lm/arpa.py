@@ -59,8 +59,10 @@ def write_arpa(model: Any, path: str | Path) -> Path:
     """Write ``model`` (a fitted ``NgramLM``; smoothing ``interpolation``, ``backoff`` or ``kneser_ney``)."""
     model._check_fitted()
     if not model.logp:
-        raise ValueError(f"smoothing={model.smoothing!r} has no back-off form to store in ARPA: export an "
-                         "'interpolation', 'backoff' or 'kneser_ney' model")
+        raise ValueError(
+            f"smoothing={model.smoothing!r} has no back-off form to store in ARPA: export an "
+            "'interpolation', 'backoff' or 'kneser_ney' model"
+        )
     vocab, tables = model.vocab, model.counts.tables
     unigrams = np.flatnonzero(model._predictable | (np.arange(len(vocab)) == vocab.bos_id))
     names = [arpa_names(model)]
@@ -69,8 +71,12 @@ def write_arpa(model: Any, path: str | Path) -> Path:
         rows = unigrams if k == 1 else np.arange(len(table))
         if k > 1:
             first, last = names[-1], names[0]
-            names.append([f"{first[p]} {last[w]}" for p, w in zip(table.prefix.tolist(), table.word.tolist(),
-                                                                     strict=True)])
+            names.append(
+                [
+                    f"{first[p]} {last[w]}"
+                    for p, w in zip(table.prefix.tolist(), table.word.tolist(), strict=True)
+                ]
+            )
         words = [names[-1][r] for r in rows.tolist()] if k == 1 else names[-1]
         probs = _log10(model.logp[k - 1][rows])
         if k < model.order:

@@ -81,8 +81,9 @@ class Recurrent(nn.Module):
     h: (num_layers, batch, hidden) for ``"rnn"`` and (h, c) for ``"lstm"``; None means zeros.
     """
 
-    def __init__(self, cell: str, input_size: int, hidden_size: int, num_layers: int = 1,
-                 dropout: float = 0.0) -> None:
+    def __init__(
+        self, cell: str, input_size: int, hidden_size: int, num_layers: int = 1, dropout: float = 0.0
+    ) -> None:
         super().__init__()
         kinds = {"rnn": RNNCell, "lstm": LSTMCell}
         if cell not in kinds:

@@ -47,8 +47,9 @@ class NgramTable:
         return len(self.key)
 
 
-def padded_stream(ids: np.ndarray, lengths: np.ndarray, order: int, bos_id: int, eos_id: int,
-                  pad: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+def padded_stream(
+    ids: np.ndarray, lengths: np.ndarray, order: int, bos_id: int, eos_id: int, pad: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Sentences padded and concatenated: ``(tokens, offset)``, both int64 of one length.
 
     ids: the token ids of all sentences, concatenated; lengths: the number of tokens of each sentence;
@@ -78,15 +79,28 @@ class NgramCounts:
     tables: list[NgramTable]
 
     @classmethod
-    def from_ids(cls, ids: np.ndarray, lengths: np.ndarray, order: int, vocab_size: int, bos_id: int,
-                 eos_id: int, pad: int | None = None) -> NgramCounts:
+    def from_ids(
+        cls,
+        ids: np.ndarray,
+        lengths: np.ndarray,
+        order: int,
+        vocab_size: int,
+        bos_id: int,
+        eos_id: int,
+        pad: int | None = None,
+    ) -> NgramCounts:
         """Count every n-gram of orders 1..order in sentences given as :func:`padded_stream` takes them."""
         pad = order - 1 if pad is None else pad
         tokens, offset = padded_stream(ids, lengths, order, bos_id, eos_id, pad)
         predicted = offset >= pad
-        unigrams = NgramTable(1, np.arange(vocab_size, dtype=np.int64), np.zeros(vocab_size, np.int64),
-                              np.arange(vocab_size, dtype=np.int64), np.full(vocab_size, -1, np.int64),
-                              np.bincount(tokens[predicted], minlength=vocab_size))
+        unigrams = NgramTable(
+            1,
+            np.arange(vocab_size, dtype=np.int64),
+            np.zeros(vocab_size, np.int64),
+            np.arange(vocab_size, dtype=np.int64),
+            np.full(vocab_size, -1, np.int64),
+            np.bincount(tokens[predicted], minlength=vocab_size),
+        )
         tables, ids = [unigrams], tokens  # ids[i]: row of the k-gram ending at token i (-1: none)
         for k in range(2, order + 1):
             valid = np.flatnonzero(offset >= k - 1)  # the k-gram ending here stays inside its sentence
@@ -97,8 +111,16 @@ class NgramCounts:
             where = np.empty(len(key), dtype=np.int64)
             where[inverse] = valid  # one position of each k-gram (any will do)
             counted = rows[predicted]
-            tables.append(NgramTable(k, key, key // vocab_size, key % vocab_size, ids[where],
-                                     np.bincount(counted[counted >= 0], minlength=len(key))))
+            tables.append(
+                NgramTable(
+                    k,
+                    key,
+                    key // vocab_size,
+                    key % vocab_size,
+                    ids[where],
+                    np.bincount(counted[counted >= 0], minlength=len(key)),
+                )
+            )
             ids = rows
         for lower, higher in zip(tables, tables[1:], strict=False):
             lower.continuation = np.bincount(higher.suffix[higher.count > 0], minlength=len(lower))

@@ -74,14 +74,16 @@ def padded_ngrams(sentence: Sequence[str], order: int, padding: str = "srilm") -
         raise TypeError(f"sentence must be a list of tokens, got the str {sentence[:30]!r}: tokenize it")
     pad = _pad(order, padding)
     padded = [BOS] * pad + list(sentence) + [EOS]
-    return [tuple(padded[max(i - order + 1, 0): i + 1]) for i in range(pad, len(padded))]
+    return [tuple(padded[max(i - order + 1, 0) : i + 1]) for i in range(pad, len(padded))]
 
 
 def _pad(order: int, padding: str) -> int:
     """The number of ``<bos>`` before a sentence: one (SRILM, KenLM) or order - 1 (nltk)."""
     if padding not in PADDINGS:
-        raise ValueError(f"unknown padding {padding!r}: 'srilm' (one <bos>, as SRILM and KenLM) or "
-                         "'nltk' (order - 1 of them)")
+        raise ValueError(
+            f"unknown padding {padding!r}: 'srilm' (one <bos>, as SRILM and KenLM) or "
+            "'nltk' (order - 1 of them)"
+        )
     return min(1, order - 1) if padding == "srilm" else order - 1
 
 
@@ -114,9 +116,16 @@ class NgramLM:
         (order - 1 of them).
     """
 
-    def __init__(self, order: int = 3, smoothing: str = "kneser_ney", *, k: float = 1.0,
-                 discount: float | Sequence[float] | None = None,
-                 lambdas: float | Sequence[float] | None = None, padding: str = "srilm") -> None:
+    def __init__(
+        self,
+        order: int = 3,
+        smoothing: str = "kneser_ney",
+        *,
+        k: float = 1.0,
+        discount: float | Sequence[float] | None = None,
+        lambdas: float | Sequence[float] | None = None,
+        padding: str = "srilm",
+    ) -> None:
         if isinstance(order, bool) or not isinstance(order, int) or order < 1:
             raise ValueError(f"order must be an int >= 1 (1 = unigrams, 2 = bigrams, ...), got {order!r}")
         if smoothing not in METHODS:
@@ -138,8 +147,9 @@ class NgramLM:
         return f"NgramLM(order={self.order}, smoothing={self.smoothing!r}, {state})"
 
     # --- training ----------------------------------------------------------------------------------
-    def fit(self, sentences: Iterable[Sequence[str]], vocab: Vocab | None = None,
-            min_freq: int = 1) -> NgramLM:
+    def fit(
+        self, sentences: Iterable[Sequence[str]], vocab: Vocab | None = None, min_freq: int = 1
+    ) -> NgramLM:
         """Count the n-grams of ``sentences`` (lists of str tokens) and estimate the model.
 
         vocab: the vocabulary to use (it needs ``<unk>``, ``<bos>`` and ``<eos>``); by default one is built
@@ -153,8 +163,9 @@ class NgramLM:
         self.vocab = vocab
         self._index = {token: i for i, token in enumerate(vocab.tokens)}
         self._unk, self._start, self._end = vocab.unk_id, [vocab.bos_id] * self.pad, [vocab.eos_id]
-        self.counts = NgramCounts.from_ids(*self._encode_all(sentences), self.order, len(vocab),
-                                           vocab.bos_id, vocab.eos_id, self.pad)
+        self.counts = NgramCounts.from_ids(
+            *self._encode_all(sentences), self.order, len(vocab), vocab.bos_id, vocab.eos_id, self.pad
+        )
         self._predictable = np.ones(len(vocab), dtype=bool)
         self._predictable[[vocab.bos_id] + ([vocab.pad_id] if PAD in vocab.specials else [])] = False
         self._estimate()
@@ -176,12 +187,14 @@ class NgramLM:
                 effective[i] = np.where(starts, table.count, table.continuation)
         self.totals = [np.array([effective[0].sum()])] + [
             np.bincount(t.prefix, weights=e, minlength=len(lower))
-            for t, e, lower in zip(tables[1:], effective[1:], tables[:-1], strict=True)]
+            for t, e, lower in zip(tables[1:], effective[1:], tables[:-1], strict=True)
+        ]
         self.seen = [e > 0 for e in effective]
         self.seen[0] = self._predictable.copy()
         if self.smoothing in ("backoff", "kneser_ney") and self.discount is None:
-            self.discounts = tuple(_estimate_discount(e[self._predictable] if i == 0 else e)
-                                   for i, e in enumerate(effective))
+            self.discounts = tuple(
+                _estimate_discount(e[self._predictable] if i == 0 else e) for i, e in enumerate(effective)
+            )
         self.logp, self.log_backoff = [], [np.zeros(1)]
         if self.smoothing not in _INTERPOLATED:
             return
@@ -197,8 +210,7 @@ class NgramLM:
                     alpha = np.maximum(eff - self.discounts[i], 0.0) / total
                     gamma = self.discounts[i] * types / self.totals[i]
                 if self.smoothing == "backoff" and i > 0:
-                    covered = np.bincount(table.prefix[eff > 0], weights=below[eff > 0],
-                                          minlength=len(gamma))
+                    covered = np.bincount(table.prefix[eff > 0], weights=below[eff > 0], minlength=len(gamma))
                     gamma = gamma / np.maximum(1.0 - covered, 1e-12)
                     p = alpha
                 else:
@@ -209,8 +221,9 @@ class NgramLM:
                 if i:
                     self.log_backoff.append(np.log(gamma))
                 lower_p = p
-        self._compiled = BackoffTables.from_model(tables, self.logp, self.seen, self.log_backoff,
-                                                  len(self.vocab))
+        self._compiled = BackoffTables.from_model(
+            tables, self.logp, self.seen, self.log_backoff, len(self.vocab)
+        )
 
     # --- queries -----------------------------------------------------------------------------------
     def logprob(self, word: str, context: Sequence[str] = ()) -> float:
@@ -233,8 +246,13 @@ class NgramLM:
     def token_logprobs(self, sentences: Iterable[Sequence[str]]) -> np.ndarray:
         """log P of every predicted token (each word, then ``<eos>``) of every sentence, in order."""
         self._check_fitted()
-        tokens, offset = padded_stream(*self._encode_all(_as_sentences(sentences, "sentences")),
-                                       self.order, self.vocab.bos_id, self.vocab.eos_id, self.pad)
+        tokens, offset = padded_stream(
+            *self._encode_all(_as_sentences(sentences, "sentences")),
+            self.order,
+            self.vocab.bos_id,
+            self.vocab.eos_id,
+            self.pad,
+        )
         return self._stream_logprobs(tokens, offset, self.order)[offset >= self.pad]
 
     def sentence_logprob(self, sentence: Sequence[str]) -> float:
@@ -252,16 +270,22 @@ class NgramLM:
             raise ValueError("no sentences to evaluate: pass at least one")
         return math.exp(-logprobs.mean()) if np.isfinite(logprobs).all() else math.inf
 
-    def generate(self, max_words: int = 30, temperature: float = 1.0,
-                 seed: int | np.random.Generator | None = None, prefix: Sequence[str] = ()) -> list[str]:
+    def generate(
+        self,
+        max_words: int = 30,
+        temperature: float = 1.0,
+        seed: int | np.random.Generator | None = None,
+        prefix: Sequence[str] = (),
+    ) -> list[str]:
         """Sample a sentence word by word until ``<eos>`` or ``max_words``; ``prefix`` starts it."""
         self._check_fitted()
         rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
         history = [self.vocab.bos_id] * self.pad + self._encode(list(prefix))
         words = list(prefix)
         for _ in range(max_words):
-            probs = apply_temperature(self._distribution_ids(history[max(len(history) - self.order + 1, 0):]),
-                                      temperature)
+            probs = apply_temperature(
+                self._distribution_ids(history[max(len(history) - self.order + 1, 0) :]), temperature
+            )
             token = int(rng.choice(len(probs), p=probs))
             if token == self.vocab.eos_id:
                 break
@@ -312,12 +336,14 @@ class NgramLM:
             total = self.totals[top - 1][row] if row >= 0 else 0.0
             k = self.k if self.smoothing == "add_k" else 0.0
             if total + k == 0:
-                raise ValueError(f"context {self.vocab.decode(context)} was never seen: the MLE has no "
-                                 "distribution there; use a smoothed model")
+                raise ValueError(
+                    f"context {self.vocab.decode(context)} was never seen: the MLE has no "
+                    "distribution there; use a smoothed model"
+                )
             return np.where(self._predictable, (seen + k) / (total + k * self._predictable.sum()), 0.0)
         probs = np.exp(self.logp[0])
         for k in range(2, top + 1):
-            row = counts.context_row(context[len(context) - k + 1:])
+            row = counts.context_row(context[len(context) - k + 1 :])
             if row < 0:
                 continue
             rows = counts.followers(k, row)
@@ -333,13 +359,18 @@ class NgramLM:
     def _check_context(self, context: Sequence[str]) -> list[str]:
         self._check_fitted()
         if isinstance(context, str):
-            raise TypeError(f"context must be a sequence of tokens, got the str {context!r}: "
-                            f"pass ({context!r},) or {context.split()!r}")
+            raise TypeError(
+                f"context must be a sequence of tokens, got the str {context!r}: "
+                f"pass ({context!r},) or {context.split()!r}"
+            )
         context = list(context)
         if len(context) > self.order - 1:
-            raise ValueError(f"context {context} has {len(context)} tokens but an order-{self.order} model "
-                             f"looks at most {self.order - 1} back: pass context[-{self.order - 1}:]"
-                             if self.order > 1 else f"a unigram model takes no context, got {context}")
+            raise ValueError(
+                f"context {context} has {len(context)} tokens but an order-{self.order} model "
+                f"looks at most {self.order - 1} back: pass context[-{self.order - 1}:]"
+                if self.order > 1
+                else f"a unigram model takes no context, got {context}"
+            )
         for token in context:
             _check_word(token)
         return context
@@ -364,15 +395,19 @@ def _check_word(word: object) -> str:
 
 def _as_sentences(sentences: Iterable[Sequence[str]], what: str) -> list[Sequence[str]]:
     if isinstance(sentences, str):
-        raise TypeError(f"{what} is one str; pass a list of sentences, each a list of tokens "
-                        "(e.g. [word_tokenize(text) for text in texts])")
+        raise TypeError(
+            f"{what} is one str; pass a list of sentences, each a list of tokens "
+            "(e.g. [word_tokenize(text) for text in texts])"
+        )
     sentences = list(sentences)
     for i, sentence in enumerate(sentences):
         if type(sentence) is list or type(sentence) is tuple:  # the common case, without the ABC check
             continue
         if isinstance(sentence, str) or not isinstance(sentence, Sequence):
-            raise TypeError(f"{what}: sentence {i} is {type(sentence).__name__} {str(sentence)[:40]!r}, "
-                            "expected a list of str tokens: tokenize it first")
+            raise TypeError(
+                f"{what}: sentence {i} is {type(sentence).__name__} {str(sentence)[:40]!r}, "
+                "expected a list of str tokens: tokenize it first"
+            )
     return sentences
 
 
@@ -386,17 +421,20 @@ def _build_vocab(sentences: list[Sequence[str]], min_freq: int) -> Vocab:
     for token in counts:
         _check_word(token)
     specials = [PAD, UNK, BOS, EOS]
-    kept = sorted((t for t, c in counts.items() if c >= min_freq and t not in specials),
-                  key=lambda t: (-counts[t], t))
+    kept = sorted(
+        (t for t, c in counts.items() if c >= min_freq and t not in specials), key=lambda t: (-counts[t], t)
+    )
     return Vocab(specials + kept, specials, counts)
 
 
-def _per_order(value: float | Sequence[float], order: int, name: str, low: float,
-               high: float) -> tuple[float, ...]:
+def _per_order(
+    value: float | Sequence[float], order: int, name: str, low: float, high: float
+) -> tuple[float, ...]:
     values = (value,) * order if isinstance(value, int | float) else tuple(value)
     if len(values) != order:
-        raise ValueError(f"{name} needs one number or {order} (one per order, unigrams first), "
-                         f"got {len(values)}: {values}")
+        raise ValueError(
+            f"{name} needs one number or {order} (one per order, unigrams first), got {len(values)}: {values}"
+        )
     for v in values:
         if not low <= v <= high:
             raise ValueError(f"{name} values must lie in [{low}, {high}], got {v}")

@@ -43,9 +43,16 @@ Gram = tuple[str, ...]
 class ReferenceNgramLM:
     """The formulas of the module docstring, in plain Python; same arguments as ``NgramLM``."""
 
-    def __init__(self, order: int = 3, smoothing: str = "kneser_ney", *, k: float = 1.0,
-                 discount: float | Sequence[float] | None = None,
-                 lambdas: float | Sequence[float] | None = None, padding: str = "srilm") -> None:
+    def __init__(
+        self,
+        order: int = 3,
+        smoothing: str = "kneser_ney",
+        *,
+        k: float = 1.0,
+        discount: float | Sequence[float] | None = None,
+        lambdas: float | Sequence[float] | None = None,
+        padding: str = "srilm",
+    ) -> None:
         if smoothing not in METHODS:
             raise ValueError(f"unknown smoothing {smoothing!r}: choose one of {', '.join(METHODS)}")
         if padding not in PADDINGS:
@@ -56,8 +63,9 @@ class ReferenceNgramLM:
         self.lambdas = _per_order([0.99] + [0.6] * (order - 1) if lambdas is None else lambdas, order)
 
     # --- counting ----------------------------------------------------------------------------------
-    def fit(self, sentences: Iterable[Sequence[str]], vocab: Vocab | None = None,
-            min_freq: int = 1) -> ReferenceNgramLM:
+    def fit(
+        self, sentences: Iterable[Sequence[str]], vocab: Vocab | None = None, min_freq: int = 1
+    ) -> ReferenceNgramLM:
         sentences = [list(s) for s in sentences]
         self.vocab = vocab or Vocab.build(sentences, min_freq=min_freq)
         self.predictable = [t for t in self.vocab.tokens if t not in (BOS, PAD)]
@@ -67,12 +75,13 @@ class ReferenceNgramLM:
             padded = [BOS] * self.pad + [self._known(w) for w in sentence] + [EOS]
             for i in range(self.pad, len(padded)):
                 for n in range(1, min(self.order, i + 1) + 1):
-                    self.count[tuple(padded[i - n + 1: i + 1])] += 1
+                    self.count[tuple(padded[i - n + 1 : i + 1])] += 1
         # N1+(. g): the number of distinct tokens seen right before g
         self.left: Counter[Gram] = Counter(g[1:] for g in self.count)
         self.discount = self.given_discount or tuple(
             _estimate_discount([self._c(g) for g in self.count if len(g) == n])
-            for n in range(1, self.order + 1))
+            for n in range(1, self.order + 1)
+        )
         # the effective counts of each context, and the words seen after it
         self.context_total: Counter[Gram] = Counter()
         self.followers: defaultdict[Gram, set[str]] = defaultdict(set)
@@ -108,8 +117,10 @@ class ReferenceNgramLM:
     def sentence_logprob(self, sentence: Sequence[str]) -> float:
         """log P(sentence): the chain rule over the words and ``<eos>`` of the padded sentence."""
         padded = [BOS] * self.pad + list(sentence) + [EOS]
-        return sum(self.logprob(padded[i], padded[max(i - self.order + 1, 0): i])
-                   for i in range(self.pad, len(padded)))
+        return sum(
+            self.logprob(padded[i], padded[max(i - self.order + 1, 0) : i])
+            for i in range(self.pad, len(padded))
+        )
 
     def _mle(self, w: str, h: Gram) -> float:
         return self.count[h + (w,)] / self._total(h) if self._total(h) else 0.0
@@ -137,7 +148,7 @@ class ReferenceNgramLM:
         return beta * self._backoff(w, h[1:])
 
     def _kneser_ney(self, w: str, h: Gram) -> float:
-        lower = (self._kneser_ney(w, h[1:]) if h else 1 / len(self.predictable))
+        lower = self._kneser_ney(w, h[1:]) if h else 1 / len(self.predictable)
         total = self._total(h)
         if not total:
             return lower

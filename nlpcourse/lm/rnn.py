@@ -31,8 +31,19 @@ from nlpcourse.lm.cells import Recurrent
 from nlpcourse.text.vocab import Vocab
 from nlpcourse.train import History, train
 
-__all__ = ["RNNLMConfig", "RNNLM", "encode_stream", "encode_sentences", "batchify", "TruncatedBPTT",
-           "train_lm", "sentence_perplexity", "stream_perplexity", "next_token_probs", "sample"]
+__all__ = [
+    "RNNLMConfig",
+    "RNNLM",
+    "encode_stream",
+    "encode_sentences",
+    "batchify",
+    "TruncatedBPTT",
+    "train_lm",
+    "sentence_perplexity",
+    "stream_perplexity",
+    "next_token_probs",
+    "sample",
+]
 
 CELLS = ("rnn", "lstm", "torch_rnn", "torch_lstm", "torch_gru")
 
@@ -79,8 +90,9 @@ class RNNLM(nn.Module):
         else:
             nn.init.uniform_(self.head.weight, -0.1, 0.1)
 
-    def forward(self, idx: Tensor, targets: Tensor | None = None, state=None
-                ) -> tuple[Tensor, Tensor | None, object]:
+    def forward(
+        self, idx: Tensor, targets: Tensor | None = None, state=None
+    ) -> tuple[Tensor, Tensor | None, object]:
         out, state = self.rnn(self.drop(self.embedding(idx)), state)
         out = self.drop(out)
         logits = self.head(self.proj(out) if self.proj is not None else out)
@@ -151,7 +163,7 @@ class TruncatedBPTT:
         window = step % self.num_windows
         i = self.starts[window]
         length = min(self.bptt, self.data.shape[1] - 1 - i)
-        x, y = self.data[:, i: i + length], self.data[:, i + 1: i + 1 + length]
+        x, y = self.data[:, i : i + length], self.data[:, i + 1 : i + 1 + length]
         if self.skip_id is not None:
             y = y.masked_fill(y == self.skip_id, self.pad_id)
         return x, y, window == 0
@@ -172,10 +184,22 @@ def detach(state):
     return tuple(s.detach() for s in state) if isinstance(state, tuple) else state.detach()
 
 
-def train_lm(model: RNNLM, stream: Tensor, *, steps: int, batch_size: int = 32, bptt: int = 35,
-             lr: float = 3e-3, clip: float | None = 0.5, skip_id: int | None = None,
-             evaluate: Callable[[nn.Module], dict[str, float]] | None = None, eval_every: int = 0,
-             history: History | None = None, progress: bool = True, desc: str = "training") -> History:
+def train_lm(
+    model: RNNLM,
+    stream: Tensor,
+    *,
+    steps: int,
+    batch_size: int = 32,
+    bptt: int = 35,
+    lr: float = 3e-3,
+    clip: float | None = 0.5,
+    skip_id: int | None = None,
+    evaluate: Callable[[nn.Module], dict[str, float]] | None = None,
+    eval_every: int = 0,
+    history: History | None = None,
+    progress: bool = True,
+    desc: str = "training",
+) -> History:
     """Adam with a cosine learning-rate decay, truncated BPTT and gradient clipping, in the shared loop.
 
     Returns the history: ``loss`` and ``grad_norm`` (before clipping) per step, and whatever
@@ -184,16 +208,29 @@ def train_lm(model: RNNLM, stream: Tensor, *, steps: int, batch_size: int = 32, 
     walk = TruncatedBPTT(batchify(stream, batch_size), bptt, skip_id=skip_id, pad_id=model.config.pad_id)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(steps, 1), eta_min=lr / 20)
-    return train(model, walk.batch, steps, optimizer, loss_fn=walk, clip=clip, scheduler=scheduler,
-                 evaluate=evaluate, eval_every=eval_every, history=history, progress=progress, desc=desc)
+    return train(
+        model,
+        walk.batch,
+        steps,
+        optimizer,
+        loss_fn=walk,
+        clip=clip,
+        scheduler=scheduler,
+        evaluate=evaluate,
+        eval_every=eval_every,
+        history=history,
+        progress=progress,
+        desc=desc,
+    )
 
 
 # --- evaluation ------------------------------------------------------------------------------------
 
 
 @torch.no_grad()
-def sentence_perplexity(model: RNNLM, sentences: Sequence[Sequence[int]], vocab: Vocab,
-                        batch_size: int = 64) -> float:
+def sentence_perplexity(
+    model: RNNLM, sentences: Sequence[Sequence[int]], vocab: Vocab, batch_size: int = 64
+) -> float:
     """exp(mean cross-entropy) over every word and ``<eos>`` of every sentence, each read from a fresh
     state after ``<bos>``: the tokens and the context an n-gram model gets. ``sentences``: lists of ids."""
     was_training = model.training
@@ -201,7 +238,7 @@ def sentence_perplexity(model: RNNLM, sentences: Sequence[Sequence[int]], vocab:
     order = sorted(range(len(sentences)), key=lambda i: len(sentences[i]))
     total, count = 0.0, 0
     for start in range(0, len(order), batch_size):
-        group = [sentences[i] for i in order[start: start + batch_size]]
+        group = [sentences[i] for i in order[start : start + batch_size]]
         width = max(len(s) for s in group) + 1
         x = torch.full((len(group), width), model.config.pad_id, dtype=torch.long)
         y = torch.full((len(group), width), model.config.pad_id, dtype=torch.long)
@@ -209,8 +246,9 @@ def sentence_perplexity(model: RNNLM, sentences: Sequence[Sequence[int]], vocab:
             x[row, : len(ids) + 1] = torch.tensor([vocab.bos_id, *ids])
             y[row, : len(ids) + 1] = torch.tensor([*ids, vocab.eos_id])
         logits, _, _ = model(x)
-        total += F.cross_entropy(logits.flatten(0, 1), y.flatten(), ignore_index=model.config.pad_id,
-                                 reduction="sum").item()
+        total += F.cross_entropy(
+            logits.flatten(0, 1), y.flatten(), ignore_index=model.config.pad_id, reduction="sum"
+        ).item()
         count += int((y != model.config.pad_id).sum())
     model.train(was_training)
     if count == 0:
@@ -227,12 +265,13 @@ def stream_perplexity(model: RNNLM, stream: Tensor, vocab: Vocab, rows: int = 16
     data = batchify(stream, rows)
     total, count, state = 0.0, 0, None
     for i in range(0, data.shape[1] - 1, bptt):
-        x, y = data[:, i: i + bptt], data[:, i + 1: i + 1 + bptt]
+        x, y = data[:, i : i + bptt], data[:, i + 1 : i + 1 + bptt]
         x = x[:, : y.shape[1]]
         y = y.masked_fill(y == vocab.bos_id, model.config.pad_id)
         logits, _, state = model(x, None, state)
-        total += F.cross_entropy(logits.flatten(0, 1), y.flatten(), ignore_index=model.config.pad_id,
-                                 reduction="sum").item()
+        total += F.cross_entropy(
+            logits.flatten(0, 1), y.flatten(), ignore_index=model.config.pad_id, reduction="sum"
+        ).item()
         count += int((y != model.config.pad_id).sum())
     model.train(was_training)
     return math.exp(total / count)
@@ -260,9 +299,15 @@ def next_token_probs(logits: Tensor, temperature: float = 1.0, top_k: int | None
 
 
 @torch.no_grad()
-def sample(model: RNNLM, vocab: Vocab, max_tokens: int = 40, temperature: float = 1.0,
-           top_k: int | None = None, prefix: Sequence[str] = (), generator: torch.Generator | None = None
-           ) -> list[str]:
+def sample(
+    model: RNNLM,
+    vocab: Vocab,
+    max_tokens: int = 40,
+    temperature: float = 1.0,
+    top_k: int | None = None,
+    prefix: Sequence[str] = (),
+    generator: torch.Generator | None = None,
+) -> list[str]:
     """Draw tokens one at a time after ``<bos> prefix`` until ``<eos>`` or ``max_tokens``; returns the
     prefix and the drawn tokens (join characters with ``"".join`` for a character-level model)."""
     was_training = model.training

@@ -43,19 +43,29 @@ class BackoffTables:
     floats: np.ndarray
 
     @classmethod
-    def from_model(cls, tables: list, logp: list[np.ndarray], seen: list[np.ndarray],
-                   log_backoff: list[np.ndarray], vocab_size: int) -> BackoffTables:
+    def from_model(
+        cls,
+        tables: list,
+        logp: list[np.ndarray],
+        seen: list[np.ndarray],
+        log_backoff: list[np.ndarray],
+        vocab_size: int,
+    ) -> BackoffTables:
         """Pack ``NgramLM``'s per-order arrays (``counts.tables``, ``logp``, ``seen``, ``log_backoff``)."""
         order = len(tables)
         starts = np.zeros(order + 1, dtype=np.int64)
         starts[1:] = np.cumsum([len(t) for t in tables])
-        children = [np.searchsorted(higher.key, np.arange(len(lower) + 1) * vocab_size)
-                    for lower, higher in zip(tables, tables[1:], strict=False)]
+        children = [
+            np.searchsorted(higher.key, np.arange(len(lower) + 1) * vocab_size)
+            for lower, higher in zip(tables, tables[1:], strict=False)
+        ]
         children.append(np.zeros(len(tables[-1]) + 1, dtype=np.int64))
-        own = [p if k == 0 else np.where(s, p, -np.inf)
-               for k, (p, s) in enumerate(zip(logp, seen, strict=True))]
-        backoffs = [log_backoff[k] if k < order else np.zeros(len(tables[k - 1]))
-                    for k in range(1, order + 1)]
+        own = [
+            p if k == 0 else np.where(s, p, -np.inf) for k, (p, s) in enumerate(zip(logp, seen, strict=True))
+        ]
+        backoffs = [
+            log_backoff[k] if k < order else np.zeros(len(tables[k - 1])) for k in range(1, order + 1)
+        ]
         ints = np.concatenate([starts] + [t.key for t in tables] + children).astype(np.int64)
         floats = np.concatenate(own + backoffs).astype(np.float64)
         return cls(order, vocab_size, ints, floats)
@@ -77,8 +87,9 @@ class BackoffTables:
         if _SENTENCE[0] is None or ids.dtype != np.int64 or not ids.flags.c_contiguous:
             value = score_sentence(ids, pad, top, self.order, self.vocab_size, self.ints, self.floats)
             if ids.dtype == np.int64 and ids.flags.c_contiguous and _SENTENCE[0] is None:
-                _SENTENCE[0] = _compiled(score_sentence, (ids, pad, top, self.order, self.vocab_size,
-                                                          self.ints, self.floats))
+                _SENTENCE[0] = _compiled(
+                    score_sentence, (ids, pad, top, self.order, self.vocab_size, self.ints, self.floats)
+                )
             return value
         return _SENTENCE[0](ids, pad, top, self.order, self.vocab_size, self.ints, self.floats)
 
@@ -108,9 +119,19 @@ def _find(keys: np.ndarray, lo: int, hi: int, key: int) -> int:
 
 
 @njit(cache=True, nogil=True)
-def _step(word: int, depth: int, top: int, previous: np.ndarray, current: np.ndarray, starts: np.ndarray,
-          keys: np.ndarray, children: np.ndarray, logp: np.ndarray, backoff: np.ndarray,
-          vocab_size: int) -> float:
+def _step(
+    word: int,
+    depth: int,
+    top: int,
+    previous: np.ndarray,
+    current: np.ndarray,
+    starts: np.ndarray,
+    keys: np.ndarray,
+    children: np.ndarray,
+    logp: np.ndarray,
+    backoff: np.ndarray,
+    vocab_size: int,
+) -> float:
     """log P(word | up to ``min(depth, top - 1)`` words before it): the back-off walk of one token.
 
     previous[k]: the row (within order k) of the k-gram that ends just before ``word``, -1 if unseen;
@@ -123,8 +144,12 @@ def _step(word: int, depth: int, top: int, previous: np.ndarray, current: np.nda
         row = -1
         if context >= 0:  # search among the words seen after the context only
             here = starts[k - 2] + k - 2 + context
-            at = _find(keys, starts[k - 1] + children[here], starts[k - 1] + children[here + 1],
-                       context * vocab_size + word)
+            at = _find(
+                keys,
+                starts[k - 1] + children[here],
+                starts[k - 1] + children[here + 1],
+                context * vocab_size + word,
+            )
             row = at - starts[k - 1] if at >= 0 else -1
         current[k] = row
         if row >= 0 and logp[starts[k - 1] + row] > -np.inf:
@@ -135,30 +160,39 @@ def _step(word: int, depth: int, top: int, previous: np.ndarray, current: np.nda
 
 
 @njit(cache=True, nogil=True)
-def score_stream(tokens: np.ndarray, offset: np.ndarray, top: int, order: int, vocab_size: int,
-                 ints: np.ndarray, floats: np.ndarray) -> np.ndarray:
+def score_stream(
+    tokens: np.ndarray,
+    offset: np.ndarray,
+    top: int,
+    order: int,
+    vocab_size: int,
+    ints: np.ndarray,
+    floats: np.ndarray,
+) -> np.ndarray:
     """log P of every token given the ``top - 1`` tokens before it (fewer where ``offset`` says the
     sentence starts closer). tokens, offset: int64 (length,); returns float64 (length,)."""
     rows = ints[order]
-    starts, keys, children = ints[:order + 1], ints[order + 1: order + 1 + rows], ints[order + 1 + rows:]
+    starts, keys, children = ints[: order + 1], ints[order + 1 : order + 1 + rows], ints[order + 1 + rows :]
     logp, backoff = floats[:rows], floats[rows:]
     out = np.empty(len(tokens))
     previous = np.full(top + 1, -1, dtype=np.int64)
     current = np.full(top + 1, -1, dtype=np.int64)
     for i in range(len(tokens)):
-        out[i] = _step(tokens[i], offset[i], top, previous, current, starts, keys, children, logp, backoff,
-                       vocab_size)
+        out[i] = _step(
+            tokens[i], offset[i], top, previous, current, starts, keys, children, logp, backoff, vocab_size
+        )
         previous, current = current, previous
     return out
 
 
 @njit(cache=True, nogil=True)
-def score_sentence(ids: np.ndarray, pad: int, top: int, order: int, vocab_size: int, ints: np.ndarray,
-                   floats: np.ndarray) -> float:
+def score_sentence(
+    ids: np.ndarray, pad: int, top: int, order: int, vocab_size: int, ints: np.ndarray, floats: np.ndarray
+) -> float:
     """The sum of :func:`score_stream` over the predicted tokens (position >= pad) of one sentence,
     without building the stream: the per-call path of ``NgramLM.sentence_logprob``."""
     rows = ints[order]
-    starts, keys, children = ints[:order + 1], ints[order + 1: order + 1 + rows], ints[order + 1 + rows:]
+    starts, keys, children = ints[: order + 1], ints[order + 1 : order + 1 + rows], ints[order + 1 + rows :]
     logp, backoff = floats[:rows], floats[rows:]
     previous = np.full(top + 1, -1, dtype=np.int64)
     current = np.full(top + 1, -1, dtype=np.int64)

@@ -27,6 +27,22 @@ from nlpcourse.multimodal.images import (
     plot_digits,
 )
 
-__all__ = ["ClipConfig", "WordVocab", "ImageEncoder", "TextEncoder", "ToyClip", "clip_loss",
-           "zero_shot_classify", "clip_batches", "train_toy_clip", "DIGIT_WORDS", "TRAIN_TEMPLATES",
-           "PROMPT_TEMPLATE", "FONTS", "glyphs", "digit_images", "digit_captions", "plot_digits"]
+__all__ = [
+    "ClipConfig",
+    "WordVocab",
+    "ImageEncoder",
+    "TextEncoder",
+    "ToyClip",
+    "clip_loss",
+    "zero_shot_classify",
+    "clip_batches",
+    "train_toy_clip",
+    "DIGIT_WORDS",
+    "TRAIN_TEMPLATES",
+    "PROMPT_TEMPLATE",
+    "FONTS",
+    "glyphs",
+    "digit_images",
+    "digit_captions",
+    "plot_digits",
+]

@@ -21,8 +21,17 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-__all__ = ["ClipConfig", "WordVocab", "ImageEncoder", "TextEncoder", "ToyClip", "clip_loss",
-           "zero_shot_classify", "clip_batches", "train_toy_clip"]
+__all__ = [
+    "ClipConfig",
+    "WordVocab",
+    "ImageEncoder",
+    "TextEncoder",
+    "ToyClip",
+    "clip_loss",
+    "zero_shot_classify",
+    "clip_batches",
+    "train_toy_clip",
+]
 
 
 @dataclass
@@ -51,7 +60,7 @@ class WordVocab:
         rows = [[self.ids.get(w, 1) for w in text.lower().split()] for text in texts]
         out = torch.zeros(len(rows), max(map(len, rows)), dtype=torch.long)
         for i, row in enumerate(rows):
-            out[i, :len(row)] = torch.tensor(row)
+            out[i, : len(row)] = torch.tensor(row)
         return out
 
 
@@ -61,8 +70,14 @@ class ImageEncoder(nn.Module):
     def __init__(self, config: ClipConfig):
         super().__init__()
         c = config.channels
-        self.conv = nn.Sequential(nn.Conv2d(1, c, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-                                  nn.Conv2d(c, 2 * c, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2))
+        self.conv = nn.Sequential(
+            nn.Conv2d(1, c, 3, padding=1),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Conv2d(c, 2 * c, 3, padding=1),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+        )
         self.proj = nn.Linear(2 * c * (config.image_size // 4) ** 2, config.embed_dim)
 
     def forward(self, images: Tensor) -> Tensor:
@@ -75,8 +90,11 @@ class TextEncoder(nn.Module):
     def __init__(self, config: ClipConfig):
         super().__init__()
         self.embed = nn.Embedding(config.vocab_size, config.word_dim, padding_idx=0)
-        self.mlp = nn.Sequential(nn.Linear(config.word_dim, config.word_dim), nn.ReLU(),
-                                 nn.Linear(config.word_dim, config.embed_dim))
+        self.mlp = nn.Sequential(
+            nn.Linear(config.word_dim, config.word_dim),
+            nn.ReLU(),
+            nn.Linear(config.word_dim, config.embed_dim),
+        )
 
     def forward(self, ids: Tensor) -> Tensor:
         mask = (ids != 0).unsqueeze(-1).float()
@@ -108,8 +126,9 @@ class ToyClip(nn.Module):
 def clip_loss(image: Tensor, text: Tensor, scale: Tensor | float) -> Tensor:
     """Symmetric cross-entropy of ``scale * image @ text.T``; image, text ``(n, d)`` unit rows, pair i = i."""
     if image.shape != text.shape or image.dim() != 2:
-        raise ValueError(f"image and text embeddings must both be (n, d), got {tuple(image.shape)} and "
-                         f"{tuple(text.shape)}")
+        raise ValueError(
+            f"image and text embeddings must both be (n, d), got {tuple(image.shape)} and {tuple(text.shape)}"
+        )
     logits = scale * image @ text.T  # (n images, n captions)
     targets = torch.arange(len(image))
     return (F.cross_entropy(logits, targets) + F.cross_entropy(logits.T, targets)) / 2
@@ -122,8 +141,9 @@ def zero_shot_classify(model: ToyClip, images: Tensor, prompt_ids: Tensor) -> Te
     return (model.encode_images(images) @ model.encode_texts(prompt_ids).T).argmax(-1)
 
 
-def clip_batches(images: Tensor, captions: Sequence[str], vocab: WordVocab, batch_size: int = 64,
-                 seed: int = 0):  # noqa: ANN201 - a function step -> batch
+def clip_batches(
+    images: Tensor, captions: Sequence[str], vocab: WordVocab, batch_size: int = 64, seed: int = 0
+):  # noqa: ANN201 - a function step -> batch
     """``batches(step)`` -> ``(images, caption_ids)`` of ``batch_size`` random pairs."""
     ids = vocab.encode(captions)
 
@@ -131,18 +151,32 @@ def clip_batches(images: Tensor, captions: Sequence[str], vocab: WordVocab, batc
         g = torch.Generator().manual_seed(seed * 1_000_003 + step)
         rows = torch.randperm(len(images), generator=g)[:batch_size]
         chosen = ids[rows]
-        return images[rows], chosen[:, :int((chosen != 0).sum(1).max())]
+        return images[rows], chosen[:, : int((chosen != 0).sum(1).max())]
 
     return batches
 
 
-def train_toy_clip(images: Tensor, captions: Sequence[str], vocab: WordVocab, steps: int = 200,
-                   batch_size: int = 64, lr: float = 3e-3, seed: int = 0, progress: bool = True) -> ToyClip:
+def train_toy_clip(
+    images: Tensor,
+    captions: Sequence[str],
+    vocab: WordVocab,
+    steps: int = 200,
+    batch_size: int = 64,
+    lr: float = 3e-3,
+    seed: int = 0,
+    progress: bool = True,
+) -> ToyClip:
     """A :class:`ToyClip` trained on ``(images, captions)`` pairs with Adam on the shared loop."""
     from nlpcourse.train import train
 
     torch.manual_seed(seed)
     model = ToyClip(ClipConfig(image_size=images.size(-1), vocab_size=len(vocab)))
-    train(model, clip_batches(images, captions, vocab, batch_size, seed), steps,
-          torch.optim.Adam(model.parameters(), lr=lr), progress=progress, desc="toy CLIP")
+    train(
+        model,
+        clip_batches(images, captions, vocab, batch_size, seed),
+        steps,
+        torch.optim.Adam(model.parameters(), lr=lr),
+        progress=progress,
+        desc="toy CLIP",
+    )
     return model.eval()

@@ -19,13 +19,26 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-__all__ = ["DIGIT_WORDS", "TRAIN_TEMPLATES", "PROMPT_TEMPLATE", "FONTS", "glyphs", "digit_images",
-           "digit_captions", "plot_digits"]
+__all__ = [
+    "DIGIT_WORDS",
+    "TRAIN_TEMPLATES",
+    "PROMPT_TEMPLATE",
+    "FONTS",
+    "glyphs",
+    "digit_images",
+    "digit_captions",
+    "plot_digits",
+]
 
 DIGIT_WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
 #: Captions seen in training.
-TRAIN_TEMPLATES = ["the number {}", "a drawing of {}", "{} written in black", "an image of the digit {}",
-                   "a picture showing {}"]
+TRAIN_TEMPLATES = [
+    "the number {}",
+    "a drawing of {}",
+    "{} written in black",
+    "an image of the digit {}",
+    "a picture showing {}",
+]
 #: A prompt never seen in training, for zero-shot classification.
 PROMPT_TEMPLATE = "a photo of the number {}"
 FONTS = ["DejaVu Sans", "DejaVu Serif", "DejaVu Sans Mono"]
@@ -74,8 +87,9 @@ def digit_images(n: int, seed: int = 0, size: int = 24, noise: float = 0.1) -> t
     return x.clamp(0, 1), labels
 
 
-def digit_captions(labels: Sequence[int] | Tensor, seed: int = 0,
-                   templates: Sequence[str] = TRAIN_TEMPLATES) -> list[str]:
+def digit_captions(
+    labels: Sequence[int] | Tensor, seed: int = 0, templates: Sequence[str] = TRAIN_TEMPLATES
+) -> list[str]:
     """One caption per label, each from a random template."""
     rng = random.Random(seed)
     return [rng.choice(templates).format(DIGIT_WORDS[int(y)]) for y in labels]

@@ -33,9 +33,22 @@ from torch import Tensor, nn
 
 from nlpcourse.transformer import EncoderLayer, causal_mask
 
-__all__ = ["IGNORE_INDEX", "BertConfig", "BertOutput", "PreTrainingOutput", "BertEmbeddings", "BertEncoder",
-           "BertPooler", "BertModel", "BertPredictionHeadTransform", "BertLMPredictionHead",
-           "BertPreTrainingHeads", "BertForPreTraining", "keep_mask", "load_strict"]
+__all__ = [
+    "IGNORE_INDEX",
+    "BertConfig",
+    "BertOutput",
+    "PreTrainingOutput",
+    "BertEmbeddings",
+    "BertEncoder",
+    "BertPooler",
+    "BertModel",
+    "BertPredictionHeadTransform",
+    "BertLMPredictionHead",
+    "BertPreTrainingHeads",
+    "BertForPreTraining",
+    "keep_mask",
+    "load_strict",
+]
 
 #: Label of positions that take no part in a loss (not masked, padding): PyTorch's and transformers' -100.
 IGNORE_INDEX = -100
@@ -65,8 +78,10 @@ class BertConfig:
 
     def __post_init__(self) -> None:
         if self.hidden_size % self.num_attention_heads:
-            raise ValueError(f"hidden_size={self.hidden_size} is not divisible by num_attention_heads="
-                             f"{self.num_attention_heads}: pick a number of heads that divides it")
+            raise ValueError(
+                f"hidden_size={self.hidden_size} is not divisible by num_attention_heads="
+                f"{self.num_attention_heads}: pick a number of heads that divides it"
+            )
         if self.hidden_act not in ("gelu", "relu"):
             raise ValueError(f"hidden_act must be 'gelu' or 'relu', got {self.hidden_act!r}")
         for name in ("hidden_dropout_prob", "attention_probs_dropout_prob"):
@@ -80,8 +95,10 @@ class BertConfig:
         if values.get("model_type", "bert") != "bert":
             raise ValueError(f"not a BERT configuration: model_type is {values['model_type']!r}")
         if values.get("position_embedding_type", "absolute") != "absolute":
-            raise ValueError("only absolute (learned) position embeddings are supported, got "
-                             f"{values['position_embedding_type']!r}")
+            raise ValueError(
+                "only absolute (learned) position embeddings are supported, got "
+                f"{values['position_embedding_type']!r}"
+            )
         return cls(**{k: v for k, v in values.items() if k in known})
 
     @classmethod
@@ -129,8 +146,10 @@ def keep_mask(attention_mask: Tensor | None, seq_len: int, causal: bool = False)
     keep = None
     if attention_mask is not None:
         if attention_mask.dim() != 2 or attention_mask.size(1) != seq_len:
-            raise ValueError(f"attention_mask must be (batch, seq={seq_len}) with 1 for tokens and 0 for "
-                             f"padding, got shape {tuple(attention_mask.shape)}")
+            raise ValueError(
+                f"attention_mask must be (batch, seq={seq_len}) with 1 for tokens and 0 for "
+                f"padding, got shape {tuple(attention_mask.shape)}"
+            )
         if not attention_mask.all():  # without padding no mask is needed, and attention runs faster
             keep = attention_mask.bool()[:, None, None, :]  # (batch, 1, 1, seq_k)
     if causal:
@@ -160,8 +179,9 @@ class BertEmbeddings(nn.Module):
 
     def __init__(self, config: BertConfig):
         super().__init__()
-        self.word_embeddings = nn.Embedding(config.vocab_size, config.hidden_size,
-                                            padding_idx=config.pad_token_id)
+        self.word_embeddings = nn.Embedding(
+            config.vocab_size, config.hidden_size, padding_idx=config.pad_token_id
+        )
         self.position_embeddings = nn.Embedding(config.max_position_embeddings, config.hidden_size)
         self.token_type_embeddings = nn.Embedding(config.type_vocab_size, config.hidden_size)
         self.LayerNorm = nn.LayerNorm(config.hidden_size, eps=config.layer_norm_eps)  # noqa: N815 (checkpoint key)
@@ -170,13 +190,18 @@ class BertEmbeddings(nn.Module):
     def forward(self, input_ids: Tensor, token_type_ids: Tensor | None = None) -> Tensor:
         seq = input_ids.size(1)
         if seq > self.position_embeddings.num_embeddings:
-            raise ValueError(f"sequence length {seq} exceeds max_position_embeddings="
-                             f"{self.position_embeddings.num_embeddings}: truncate the input")
+            raise ValueError(
+                f"sequence length {seq} exceeds max_position_embeddings="
+                f"{self.position_embeddings.num_embeddings}: truncate the input"
+            )
         if token_type_ids is None:
             token_type_ids = torch.zeros_like(input_ids)
         positions = torch.arange(seq, device=input_ids.device)  # 0, 1, ..., seq - 1
-        x = (self.word_embeddings(input_ids) + self.token_type_embeddings(token_type_ids)
-             + self.position_embeddings(positions))
+        x = (
+            self.word_embeddings(input_ids)
+            + self.token_type_embeddings(token_type_ids)
+            + self.position_embeddings(positions)
+        )
         return self.dropout(self.LayerNorm(x))
 
 
@@ -187,13 +212,19 @@ class BertEncoder(nn.Module):
         super().__init__()
         self.layer = nn.ModuleList()
         for _ in range(config.num_hidden_layers):
-            self.layer.append(EncoderLayer(
-                config.hidden_size, config.num_attention_heads, config.intermediate_size,
-                dropout=config.hidden_dropout_prob, activation=config.hidden_act, norm_first=False,
-                layer_norm_eps=config.layer_norm_eps,
-                attention_dropout=config.attention_probs_dropout_prob,  # BERT's own rate for the weights
-                ffn_dropout=0.0,  # BERT has no dropout between the FFN's two linear layers
-            ))
+            self.layer.append(
+                EncoderLayer(
+                    config.hidden_size,
+                    config.num_attention_heads,
+                    config.intermediate_size,
+                    dropout=config.hidden_dropout_prob,
+                    activation=config.hidden_act,
+                    norm_first=False,
+                    layer_norm_eps=config.layer_norm_eps,
+                    attention_dropout=config.attention_probs_dropout_prob,  # BERT's own rate for the weights
+                    ffn_dropout=0.0,  # BERT has no dropout between the FFN's two linear layers
+                )
+            )
 
     def forward(self, x: Tensor, mask: Tensor | None = None, need_weights: bool = False) -> Tensor:
         for block in self.layer:
@@ -237,15 +268,25 @@ class BertModel(nn.Module):
         self.pooler = BertPooler(config) if add_pooling_layer else None
         self.apply(lambda m: _init_weights(m, config.initializer_range))
 
-    def forward(self, input_ids: Tensor, token_type_ids: Tensor | None = None,
-                attention_mask: Tensor | None = None, *, causal: bool = False,
-                need_weights: bool = False) -> BertOutput:
+    def forward(
+        self,
+        input_ids: Tensor,
+        token_type_ids: Tensor | None = None,
+        attention_mask: Tensor | None = None,
+        *,
+        causal: bool = False,
+        need_weights: bool = False,
+    ) -> BertOutput:
         if input_ids.dim() != 2 or input_ids.dtype.is_floating_point:
-            raise ValueError(f"input_ids must be integer ids of shape (batch, seq), got shape "
-                             f"{tuple(input_ids.shape)} and dtype {input_ids.dtype}")
+            raise ValueError(
+                f"input_ids must be integer ids of shape (batch, seq), got shape "
+                f"{tuple(input_ids.shape)} and dtype {input_ids.dtype}"
+            )
         if token_type_ids is not None and token_type_ids.shape != input_ids.shape:
-            raise ValueError(f"token_type_ids {tuple(token_type_ids.shape)} must have the shape of "
-                             f"input_ids {tuple(input_ids.shape)}")
+            raise ValueError(
+                f"token_type_ids {tuple(token_type_ids.shape)} must have the shape of "
+                f"input_ids {tuple(input_ids.shape)}"
+            )
         mask = keep_mask(attention_mask, input_ids.size(1), causal)
         hidden = self.encoder(self.embeddings(input_ids, token_type_ids), mask, need_weights)
         pooled = self.pooler(hidden) if self.pooler is not None else None
@@ -341,9 +382,14 @@ class BertForPreTraining(nn.Module):
         self.bert = BertModel(config)
         self.cls = BertPreTrainingHeads(config, self.bert.embeddings.word_embeddings)
 
-    def forward(self, input_ids: Tensor, token_type_ids: Tensor | None = None,
-                attention_mask: Tensor | None = None, labels: Tensor | None = None,
-                next_sentence_label: Tensor | None = None) -> tuple[PreTrainingOutput, Tensor | None]:
+    def forward(
+        self,
+        input_ids: Tensor,
+        token_type_ids: Tensor | None = None,
+        attention_mask: Tensor | None = None,
+        labels: Tensor | None = None,
+        next_sentence_label: Tensor | None = None,
+    ) -> tuple[PreTrainingOutput, Tensor | None]:
         hidden, pooled = self.bert(input_ids, token_type_ids, attention_mask)
         nsp_logits = self.cls.seq_relationship(pooled)  # (batch, 2)
         mlm_loss = nsp_loss = mlm_logits = masked_logits = None
@@ -351,13 +397,16 @@ class BertForPreTraining(nn.Module):
             mlm_logits = self.cls.predictions(hidden)  # (batch, seq, vocab)
         else:
             if labels.shape != input_ids.shape:
-                raise ValueError(f"labels {tuple(labels.shape)} must have the shape of input_ids "
-                                 f"{tuple(input_ids.shape)}, with {IGNORE_INDEX} where nothing is predicted")
+                raise ValueError(
+                    f"labels {tuple(labels.shape)} must have the shape of input_ids "
+                    f"{tuple(input_ids.shape)}, with {IGNORE_INDEX} where nothing is predicted"
+                )
             masked = labels != IGNORE_INDEX  # (batch, seq)
             masked_logits = self.cls.predictions(hidden[masked])  # (num_masked, vocab)
             targets = labels[masked]
-            mlm_loss = (F.cross_entropy(masked_logits, targets) if targets.numel()
-                        else masked_logits.sum() * 0.0)
+            mlm_loss = (
+                F.cross_entropy(masked_logits, targets) if targets.numel() else masked_logits.sum() * 0.0
+            )
         if next_sentence_label is not None:
             nsp_loss = F.cross_entropy(nsp_logits, next_sentence_label)
         if mlm_loss is not None and nsp_loss is not None:
@@ -397,5 +446,7 @@ def load_strict(model: nn.Module, state_dict: dict[str, Tensor], what: str) -> N
     result = model.load_state_dict(state_dict, strict=False)
     missing = [k for k in result.missing_keys if k not in tied]
     if missing or result.unexpected_keys:
-        raise KeyError(f"this checkpoint does not fit our {what}: missing {missing[:6]}, unexpected "
-                       f"{result.unexpected_keys[:6]}; see nlpcourse.pretraining.keys for the key names")
+        raise KeyError(
+            f"this checkpoint does not fit our {what}: missing {missing[:6]}, unexpected "
+            f"{result.unexpected_keys[:6]}; see nlpcourse.pretraining.keys for the key names"
+        )

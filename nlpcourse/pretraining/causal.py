@@ -50,15 +50,18 @@ class CausalLM(nn.Module):
         self.bert = BertModel(config, add_pooling_layer=False)
         self.cls = BertOnlyMLMHead(config, self.bert.embeddings.word_embeddings)
 
-    def forward(self, input_ids: Tensor, targets: Tensor | None = None,
-                attention_mask: Tensor | None = None) -> tuple[Tensor, Tensor | None]:
+    def forward(
+        self, input_ids: Tensor, targets: Tensor | None = None, attention_mask: Tensor | None = None
+    ) -> tuple[Tensor, Tensor | None]:
         hidden = self.bert(input_ids, attention_mask=attention_mask, causal=True).last_hidden_state
         logits = self.cls.predictions(hidden)  # (batch, seq, vocab)
         if targets is None:
             return logits, None
         if targets.shape != input_ids.shape:
-            raise ValueError(f"targets {tuple(targets.shape)} must have the shape of input_ids "
-                             f"{tuple(input_ids.shape)}: the next token of every position")
+            raise ValueError(
+                f"targets {tuple(targets.shape)} must have the shape of input_ids "
+                f"{tuple(input_ids.shape)}: the next token of every position"
+            )
         loss = F.cross_entropy(logits.flatten(0, 1), targets.flatten(), ignore_index=IGNORE_INDEX)
         return logits, loss
 
@@ -74,9 +77,15 @@ class CausalLM(nn.Module):
 
 
 @torch.no_grad()
-def generate(model: CausalLM, input_ids: Tensor, max_new_tokens: int, temperature: float = 1.0,
-             top_k: int | None = None, generator: torch.Generator | None = None,
-             stop_id: int | None = None) -> Tensor:
+def generate(
+    model: CausalLM,
+    input_ids: Tensor,
+    max_new_tokens: int,
+    temperature: float = 1.0,
+    top_k: int | None = None,
+    generator: torch.Generator | None = None,
+    stop_id: int | None = None,
+) -> Tensor:
     """Continue ``input_ids`` ``(1, seq)`` token by token -> ``(1, seq')``; ``temperature=0`` is greedy."""
     model.eval()
     ids = input_ids

@@ -30,14 +30,23 @@ from torch import Tensor
 from nlpcourse.data.nsp import nsp_pair
 from nlpcourse.pretraining.masking import mask_tokens
 
-__all__ = ["pretraining_documents", "canonical_wordpiece", "tokenize_documents", "nsp_pair", "encode_pair",
-           "pad_batch", "PretrainingBatches", "CausalBatches"]
+__all__ = [
+    "pretraining_documents",
+    "canonical_wordpiece",
+    "tokenize_documents",
+    "nsp_pair",
+    "encode_pair",
+    "pad_batch",
+    "PretrainingBatches",
+    "CausalBatches",
+]
 
 Unit = TypeVar("Unit")
 
 
-def pretraining_documents(toy_documents: int = 3000, docstrings: bool = True,
-                          seed: int = 0) -> list[list[str]]:
+def pretraining_documents(
+    toy_documents: int = 3000, docstrings: bool = True, seed: int = 0
+) -> list[list[str]]:
     """Documents as lists of text units: the standard library's docstrings (paragraphs grouped by
     docstring, in corpus order) followed by ``toy_documents`` toy-world stories (sentences)."""
     from nlpcourse.data import ToyWorld, docstring_paragraphs, render
@@ -76,9 +85,12 @@ def canonical_wordpiece(tokenizer: Any) -> Any:
     canonical = {t: vocab[t] for t in specials} | {t: len(specials) + i for i, t in enumerate(pieces)}
     model = tokenizer.model
     copy = Tokenizer.from_str(tokenizer.to_str())
-    copy.model = models.WordPiece(canonical, unk_token=model.unk_token,
-                                  continuing_subword_prefix=model.continuing_subword_prefix,
-                                  max_input_chars_per_word=model.max_input_chars_per_word)
+    copy.model = models.WordPiece(
+        canonical,
+        unk_token=model.unk_token,
+        continuing_subword_prefix=model.continuing_subword_prefix,
+        max_input_chars_per_word=model.max_input_chars_per_word,
+    )
     return copy
 
 
@@ -88,13 +100,14 @@ def tokenize_documents(documents: Sequence[Sequence[str]], tokenizer: Any) -> li
     encoded = tokenizer.encode_batch(flat, add_special_tokens=False)
     ids, start = [], 0
     for document in documents:
-        ids.append([e.ids for e in encoded[start:start + len(document)]])
+        ids.append([e.ids for e in encoded[start : start + len(document)]])
         start += len(document)
     return ids
 
 
-def encode_pair(a: Sequence[int], b: Sequence[int], cls_id: int, sep_id: int,
-                max_len: int) -> tuple[list[int], list[int]]:
+def encode_pair(
+    a: Sequence[int], b: Sequence[int], cls_id: int, sep_id: int, max_len: int
+) -> tuple[list[int], list[int]]:
     """``[CLS] a [SEP] b [SEP]`` and its segment ids, cut to ``max_len`` (longest part first)."""
     if max_len < 5:
         raise ValueError(f"max_len={max_len} leaves no room for two parts and three special tokens")
@@ -108,8 +121,12 @@ def encode_pair(a: Sequence[int], b: Sequence[int], cls_id: int, sep_id: int,
     return ids, [0] * (len(a) + 2) + [1] * (len(b) + 1)
 
 
-def pad_batch(sequences: Sequence[Sequence[int]], segments: Sequence[Sequence[int]], pad_id: int,
-              length: int | None = None) -> tuple[Tensor, Tensor, Tensor]:
+def pad_batch(
+    sequences: Sequence[Sequence[int]],
+    segments: Sequence[Sequence[int]],
+    pad_id: int,
+    length: int | None = None,
+) -> tuple[Tensor, Tensor, Tensor]:
     """Pad to the longest sequence (or ``length``): ``(input_ids, token_type_ids, attention_mask)``.
 
     All three are ``(batch, length)`` longs; ``attention_mask`` is 1 on tokens and 0 on padding, whose
@@ -125,9 +142,9 @@ def pad_batch(sequences: Sequence[Sequence[int]], segments: Sequence[Sequence[in
     token_type_ids = torch.zeros(len(sequences), length, dtype=torch.long)
     attention_mask = torch.zeros(len(sequences), length, dtype=torch.long)
     for row, (ids, segs) in enumerate(zip(sequences, segments, strict=True)):
-        input_ids[row, :len(ids)] = torch.tensor(ids)
-        token_type_ids[row, :len(segs)] = torch.tensor(segs)
-        attention_mask[row, :len(ids)] = 1
+        input_ids[row, : len(ids)] = torch.tensor(ids)
+        token_type_ids[row, : len(segs)] = torch.tensor(segs)
+        attention_mask[row, : len(ids)] = 1
     return input_ids, token_type_ids, attention_mask
 
 
@@ -138,41 +155,71 @@ class PretrainingBatches:
     :func:`encode_pair`, padded with :func:`pad_batch` (to ``max_len`` when ``pad_to_max``), then masked.
     """
 
-    def __init__(self, documents: Sequence[Sequence[Sequence[int]]], *, vocab_size: int, cls_id: int,
-                 sep_id: int, pad_id: int, mask_id: int, special_ids: Sequence[int], batch_size: int = 32,
-                 max_len: int = 64, mlm_probability: float = 0.15, seed: int = 0, pad_to_max: bool = False):
+    def __init__(
+        self,
+        documents: Sequence[Sequence[Sequence[int]]],
+        *,
+        vocab_size: int,
+        cls_id: int,
+        sep_id: int,
+        pad_id: int,
+        mask_id: int,
+        special_ids: Sequence[int],
+        batch_size: int = 32,
+        max_len: int = 64,
+        mlm_probability: float = 0.15,
+        seed: int = 0,
+        pad_to_max: bool = False,
+    ):
         self.documents = documents
         self.usable = [i for i, d in enumerate(documents) if len(d) >= 2]
         if not self.usable or len(documents) < 2:
             raise ValueError("NSP needs at least two documents, one of them with two or more units")
         self.vocab_size, self.cls_id, self.sep_id, self.pad_id, self.mask_id = (
-            vocab_size, cls_id, sep_id, pad_id, mask_id)
+            vocab_size,
+            cls_id,
+            sep_id,
+            pad_id,
+            mask_id,
+        )
         self.special_ids = list(special_ids)
         self.batch_size, self.max_len, self.mlm_probability = batch_size, max_len, mlm_probability
         self.seed, self.pad_to_max = seed, pad_to_max
 
     @classmethod
-    def from_tokenizer(cls, documents: Sequence[Sequence[str]], tokenizer: Any,
-                       **options: Any) -> PretrainingBatches:
+    def from_tokenizer(
+        cls, documents: Sequence[Sequence[str]], tokenizer: Any, **options: Any
+    ) -> PretrainingBatches:
         """Tokenize text documents with a WordPiece ``tokenizers.Tokenizer`` and read its special ids."""
         ids = {t: tokenizer.token_to_id(t) for t in ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]")}
         missing = [t for t, i in ids.items() if i is None]
         if missing:
             raise ValueError(f"the tokenizer lacks {missing}: train it with train_wordpiece_tokenizer")
-        return cls(tokenize_documents(documents, tokenizer), vocab_size=tokenizer.get_vocab_size(),
-                   cls_id=ids["[CLS]"], sep_id=ids["[SEP]"], pad_id=ids["[PAD]"], mask_id=ids["[MASK]"],
-                   special_ids=list(ids.values()), **options)
+        return cls(
+            tokenize_documents(documents, tokenizer),
+            vocab_size=tokenizer.get_vocab_size(),
+            cls_id=ids["[CLS]"],
+            sep_id=ids["[SEP]"],
+            pad_id=ids["[PAD]"],
+            mask_id=ids["[MASK]"],
+            special_ids=list(ids.values()),
+            **options,
+        )
 
     def __call__(self, step: int) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor]:
         rng = np.random.default_rng([self.seed, step])
         pairs = [nsp_pair(self.documents, rng, self.usable) for _ in range(self.batch_size)]
         packed = [encode_pair(a, b, self.cls_id, self.sep_id, self.max_len) for a, b, _ in pairs]
         input_ids, token_type_ids, attention_mask = pad_batch(
-            [p[0] for p in packed], [p[1] for p in packed], self.pad_id,
-            self.max_len if self.pad_to_max else None)
+            [p[0] for p in packed],
+            [p[1] for p in packed],
+            self.pad_id,
+            self.max_len if self.pad_to_max else None,
+        )
         generator = torch.Generator().manual_seed(int(rng.integers(2**62)))
-        inputs, labels = mask_tokens(input_ids, self.mask_id, self.vocab_size, self.special_ids,
-                                     self.mlm_probability, generator)
+        inputs, labels = mask_tokens(
+            input_ids, self.mask_id, self.vocab_size, self.special_ids, self.mlm_probability, generator
+        )
         next_sentence_label = torch.tensor([label for _, _, label in pairs])
         return inputs, token_type_ids, attention_mask, labels, next_sentence_label
 
@@ -184,8 +231,14 @@ class CausalBatches:
     ``seq_len + 1`` tokens, ``inputs = window[:-1]`` and ``targets = window[1:]``.
     """
 
-    def __init__(self, documents: Sequence[Sequence[Sequence[int]]], sep_id: int, batch_size: int = 32,
-                 seq_len: int = 64, seed: int = 0):
+    def __init__(
+        self,
+        documents: Sequence[Sequence[Sequence[int]]],
+        sep_id: int,
+        batch_size: int = 32,
+        seq_len: int = 64,
+        seed: int = 0,
+    ):
         stream = [t for document in documents for unit in document for t in (*unit, sep_id)]
         if len(stream) < seq_len + 2:
             raise ValueError(f"the documents hold {len(stream)} tokens: too few for windows of {seq_len + 1}")

@@ -58,8 +58,9 @@ def mask_tokens(
     chosen = (uniform() < probability) & ~torch.isin(input_ids, specials)
     labels = torch.where(chosen, input_ids, torch.full_like(input_ids, IGNORE_INDEX))
     action = uniform()  # < 0.8: [MASK]; 0.8 - 0.9: random token; >= 0.9: keep
-    random_ids = replacements[torch.randint(replacements.numel(), input_ids.shape, generator=generator,
-                                            device=input_ids.device)]
+    random_ids = replacements[
+        torch.randint(replacements.numel(), input_ids.shape, generator=generator, device=input_ids.device)
+    ]
     inputs = torch.where(chosen & (action < 0.8), torch.full_like(input_ids, mask_token_id), input_ids)
     inputs = torch.where(chosen & (action >= 0.8) & (action < 0.9), random_ids, inputs)
     return inputs, labels
@@ -72,8 +73,10 @@ def masked_lm_loss(logits: Tensor, labels: Tensor) -> Tensor:
     ``F.cross_entropy(logits.view(-1, V), labels.view(-1))`` (whose ``ignore_index`` is -100).
     """
     if logits.shape[:-1] != labels.shape:
-        raise ValueError(f"logits {tuple(logits.shape)} must be the labels' shape {tuple(labels.shape)} "
-                         "plus a vocabulary dim")
+        raise ValueError(
+            f"logits {tuple(logits.shape)} must be the labels' shape {tuple(labels.shape)} "
+            "plus a vocabulary dim"
+        )
     chosen = labels != IGNORE_INDEX
     log_probs = torch.log_softmax(logits[chosen].float(), dim=-1)  # (num_chosen, vocab)
     return -log_probs.gather(1, labels[chosen][:, None]).mean()

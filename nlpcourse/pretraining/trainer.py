@@ -27,16 +27,22 @@ from nlpcourse.train import History, train
 
 __all__ = ["warmup_linear", "make_optimizer", "Pretrainer", "fill_mask"]
 
-_MODELS: dict[str, type[nn.Module]] = {"BertForPreTraining": BertForPreTraining, "CausalLM": CausalLM,
-                                       "BertModel": BertModel}
+_MODELS: dict[str, type[nn.Module]] = {
+    "BertForPreTraining": BertForPreTraining,
+    "CausalLM": CausalLM,
+    "BertModel": BertModel,
+}
 
 
-def warmup_linear(optimizer: torch.optim.Optimizer, warmup_steps: int,
-                  total_steps: int) -> torch.optim.lr_scheduler.LambdaLR:
+def warmup_linear(
+    optimizer: torch.optim.Optimizer, warmup_steps: int, total_steps: int
+) -> torch.optim.lr_scheduler.LambdaLR:
     """lr factor (step + 1) / warmup_steps during warm-up, then linear decay to 0 at ``total_steps``."""
     if total_steps < 1 or not 0 <= warmup_steps <= total_steps:
-        raise ValueError(f"need 0 <= warmup_steps <= total_steps and total_steps >= 1, got "
-                         f"warmup_steps={warmup_steps}, total_steps={total_steps}")
+        raise ValueError(
+            f"need 0 <= warmup_steps <= total_steps and total_steps >= 1, got "
+            f"warmup_steps={warmup_steps}, total_steps={total_steps}"
+        )
 
     def factor(step: int) -> float:
         if step < warmup_steps:
@@ -62,8 +68,15 @@ class Pretrainer:
     ``"loss"`` and, for BERT, ``"mlm_loss"`` and ``"nsp_loss"`` per step, and ``"lr"``.
     """
 
-    def __init__(self, model: nn.Module, total_steps: int, lr: float = 1e-3, warmup_steps: int | None = None,
-                 weight_decay: float = 0.01, clip: float | None = 1.0):
+    def __init__(
+        self,
+        model: nn.Module,
+        total_steps: int,
+        lr: float = 1e-3,
+        warmup_steps: int | None = None,
+        weight_decay: float = 0.01,
+        clip: float | None = 1.0,
+    ):
         self.model = model
         self.total_steps = total_steps
         self.warmup_steps = warmup_steps if warmup_steps is not None else max(1, total_steps // 10)
@@ -86,16 +99,26 @@ class Pretrainer:
         self.history.setdefault("lr", []).append(self.scheduler.get_last_lr()[0])
         return loss
 
-    def run(self, batches: Any, steps: int | None = None, progress: bool = True,
-            desc: str = "pretraining") -> History:
+    def run(
+        self, batches: Any, steps: int | None = None, progress: bool = True, desc: str = "pretraining"
+    ) -> History:
         """Train for ``steps`` more steps (default: up to ``total_steps``); returns the history."""
         start = self.step
         steps = self.total_steps - start if steps is None else steps
         if steps < 0 or start + steps > self.total_steps:
             raise ValueError(f"{steps} more steps after {start} would pass total_steps={self.total_steps}")
-        return train(self.model, lambda i: batches(start + i), steps, self.optimizer, loss_fn=self._loss,
-                     clip=self.clip, scheduler=self.scheduler, history=self.history, progress=progress,
-                     desc=desc)
+        return train(
+            self.model,
+            lambda i: batches(start + i),
+            steps,
+            self.optimizer,
+            loss_fn=self._loss,
+            clip=self.clip,
+            scheduler=self.scheduler,
+            history=self.history,
+            progress=progress,
+            desc=desc,
+        )
 
     def save(self, path: str | Path) -> Path:
         """Write model, optimizer, schedule, history and settings to ``path`` (``torch.save``).
@@ -106,12 +129,24 @@ class Pretrainer:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
-        torch.save({"kind": type(self.model).__name__, "config": asdict(self.model.config),
-                    "model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
-                    "scheduler": self.scheduler.state_dict(), "history": self.history,
-                    "settings": {"total_steps": self.total_steps, "lr": self.lr, "clip": self.clip,
-                                 "warmup_steps": self.warmup_steps, "weight_decay": self.weight_decay}},
-                   partial)
+        torch.save(
+            {
+                "kind": type(self.model).__name__,
+                "config": asdict(self.model.config),
+                "model": self.model.state_dict(),
+                "optimizer": self.optimizer.state_dict(),
+                "scheduler": self.scheduler.state_dict(),
+                "history": self.history,
+                "settings": {
+                    "total_steps": self.total_steps,
+                    "lr": self.lr,
+                    "clip": self.clip,
+                    "warmup_steps": self.warmup_steps,
+                    "weight_decay": self.weight_decay,
+                },
+            },
+            partial,
+        )
         os.replace(partial, path)
         return path
 
@@ -132,8 +167,9 @@ class Pretrainer:
 
 
 @torch.no_grad()
-def fill_mask(model: BertForPreTraining, tokenizer: Any, text: str,
-              top_k: int = 3) -> list[list[tuple[str, float]]]:
+def fill_mask(
+    model: BertForPreTraining, tokenizer: Any, text: str, top_k: int = 3
+) -> list[list[tuple[str, float]]]:
     """For each ``[MASK]`` in ``text``, the ``top_k`` tokens the MLM head predicts and their probabilities.
 
     ``tokenizer`` is a WordPiece ``tokenizers.Tokenizer`` (whose ``[MASK]`` is a special token).
@@ -148,5 +184,7 @@ def fill_mask(model: BertForPreTraining, tokenizer: Any, text: str,
     output, _ = model(ids, torch.tensor([encoding.type_ids]))
     probs = torch.softmax(output.mlm_logits[0, positions], dim=-1)  # (num_masks, vocab)
     top = probs.topk(top_k, dim=-1)
-    return [[(tokenizer.id_to_token(int(i)), float(p)) for p, i in zip(ps, is_, strict=True)]
-            for ps, is_ in zip(top.values, top.indices, strict=True)]
+    return [
+        [(tokenizer.id_to_token(int(i)), float(p)) for p, i in zip(ps, is_, strict=True)]
+        for ps, is_ in zip(top.values, top.indices, strict=True)
+    ]

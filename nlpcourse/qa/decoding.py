@@ -27,32 +27,39 @@ from torch import Tensor
 
 from nlpcourse.qa.windows import QAFeatures
 
-__all__ = ["best_span", "best_span_brute_force", "n_best_spans", "null_score", "Prediction",
-           "decode_windows"]
+__all__ = ["best_span", "best_span_brute_force", "n_best_spans", "null_score", "Prediction", "decode_windows"]
 
 
-def _check_logits(start_logits: Tensor, end_logits: Tensor, max_answer_len: int,
-                  context_mask: Tensor | None) -> Tensor:
+def _check_logits(
+    start_logits: Tensor, end_logits: Tensor, max_answer_len: int, context_mask: Tensor | None
+) -> Tensor:
     for name, logits in (("start_logits", start_logits), ("end_logits", end_logits)):
         if not isinstance(logits, Tensor) or logits.dim() != 1 or not logits.is_floating_point():
-            raise ValueError(f"{name} must be a 1-D float tensor (the logits of one window), got "
-                             f"{type(logits).__name__} {tuple(getattr(logits, 'shape', ()))}: "
-                             "decode one window at a time")
+            raise ValueError(
+                f"{name} must be a 1-D float tensor (the logits of one window), got "
+                f"{type(logits).__name__} {tuple(getattr(logits, 'shape', ()))}: "
+                "decode one window at a time"
+            )
     if start_logits.shape != end_logits.shape:
-        raise ValueError(f"start_logits {tuple(start_logits.shape)} and end_logits "
-                         f"{tuple(end_logits.shape)} must have the same length")
+        raise ValueError(
+            f"start_logits {tuple(start_logits.shape)} and end_logits "
+            f"{tuple(end_logits.shape)} must have the same length"
+        )
     if max_answer_len < 1:
         raise ValueError(f"max_answer_len must be at least 1 token, got {max_answer_len}")
     if context_mask is None:
         return torch.ones_like(start_logits, dtype=torch.bool)
     if context_mask.shape != start_logits.shape:
-        raise ValueError(f"context_mask {tuple(context_mask.shape)} must have the shape of the logits "
-                         f"{tuple(start_logits.shape)}")
+        raise ValueError(
+            f"context_mask {tuple(context_mask.shape)} must have the shape of the logits "
+            f"{tuple(start_logits.shape)}"
+        )
     return context_mask.bool()
 
 
-def best_span(start_logits: Tensor, end_logits: Tensor, max_answer_len: int = 30,
-              context_mask: Tensor | None = None) -> tuple[int, int, float]:
+def best_span(
+    start_logits: Tensor, end_logits: Tensor, max_answer_len: int = 30, context_mask: Tensor | None = None
+) -> tuple[int, int, float]:
     """The highest-scoring legal span ``(start, end, score)`` of one window, ends included, in O(seq).
 
     start_logits, end_logits: ``(seq,)``; context_mask: ``(seq,)`` bool, True where an answer may be
@@ -79,8 +86,9 @@ def best_span(start_logits: Tensor, end_logits: Tensor, max_answer_len: int = 30
     return best
 
 
-def best_span_brute_force(start_logits: Tensor, end_logits: Tensor, max_answer_len: int = 30,
-                          context_mask: Tensor | None = None) -> tuple[int, int, float]:
+def best_span_brute_force(
+    start_logits: Tensor, end_logits: Tensor, max_answer_len: int = 30, context_mask: Tensor | None = None
+) -> tuple[int, int, float]:
     """:func:`best_span` by trying every pair: O(seq^2) work, for tests and for the notebook's comparison."""
     legal = _check_logits(start_logits, end_logits, max_answer_len, context_mask)
     scores = _legal_scores(start_logits, end_logits, max_answer_len, legal)
@@ -100,8 +108,13 @@ def _legal_scores(start_logits: Tensor, end_logits: Tensor, max_answer_len: int,
     return scores.masked_fill(~ok, float("-inf"))
 
 
-def n_best_spans(start_logits: Tensor, end_logits: Tensor, n: int = 20, max_answer_len: int = 30,
-                 context_mask: Tensor | None = None) -> list[tuple[int, int, float]]:
+def n_best_spans(
+    start_logits: Tensor,
+    end_logits: Tensor,
+    n: int = 20,
+    max_answer_len: int = 30,
+    context_mask: Tensor | None = None,
+) -> list[tuple[int, int, float]]:
     """The ``n`` highest-scoring legal spans ``(start, end, score)`` of one window, best first."""
     if n < 1:
         raise ValueError(f"n must be at least 1, got {n}")
@@ -129,8 +142,14 @@ class Prediction(NamedTuple):
     null_score: float  # smallest [CLS] score over its windows
 
 
-def decode_windows(start_logits: Tensor, end_logits: Tensor, features: QAFeatures, contexts: Sequence[str],
-                   max_answer_len: int = 30, null_threshold: float | None = None) -> list[Prediction]:
+def decode_windows(
+    start_logits: Tensor,
+    end_logits: Tensor,
+    features: QAFeatures,
+    contexts: Sequence[str],
+    max_answer_len: int = 30,
+    null_threshold: float | None = None,
+) -> list[Prediction]:
     """One :class:`Prediction` per context from the ``(windows, seq)`` logits of :func:`encode_windows`.
 
     ``null_threshold=None`` always answers (SQuAD 1.1); a number answers "" when
@@ -141,8 +160,10 @@ def decode_windows(start_logits: Tensor, end_logits: Tensor, features: QAFeature
         if start_logits.dim() == 2 and width < features.offsets.size(1):  # trimmed padding columns
             features = features._replace(offsets=features.offsets[:, :width])
         else:
-            raise ValueError(f"logits {tuple(start_logits.shape)} do not fit the windows "
-                             f"{tuple(features.offsets.shape[:2])}")
+            raise ValueError(
+                f"logits {tuple(start_logits.shape)} do not fit the windows "
+                f"{tuple(features.offsets.shape[:2])}"
+            )
     mask = features.offsets[..., 1] > features.offsets[..., 0]
     best: dict[int, tuple[float, int, int, int]] = {}
     nulls: dict[int, float] = {}

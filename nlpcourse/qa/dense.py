@@ -26,8 +26,14 @@ from nlpcourse.pretrained import mean_pooling
 __all__ = ["encode_texts", "DenseRetriever"]
 
 
-def encode_texts(texts: Sequence[str], tokenizer: Any, model: Any, batch_size: int = 64,
-                 max_length: int = 256, progress: bool = False) -> Tensor:
+def encode_texts(
+    texts: Sequence[str],
+    tokenizer: Any,
+    model: Any,
+    batch_size: int = 64,
+    max_length: int = 256,
+    progress: bool = False,
+) -> Tensor:
     """``(len(texts), hidden)`` unit-length mean-pooled vectors, in the order of ``texts``.
 
     model: our :class:`~nlpcourse.pretraining.BertModel` or a transformers ``BertModel`` (eval mode).
@@ -41,12 +47,20 @@ def encode_texts(texts: Sequence[str], tokenizer: Any, model: Any, batch_size: i
     order = sorted(range(len(texts)), key=lambda i: lengths[i])
     vectors = torch.empty(len(texts), model.config.hidden_size)
     for start in tqdm(range(0, len(order), batch_size), desc="encoding", disable=not progress, leave=False):
-        chunk = order[start:start + batch_size]
-        batch = tokenizer([texts[i] for i in chunk], padding=True, truncation=True, max_length=max_length,
-                          return_tensors="pt")
+        chunk = order[start : start + batch_size]
+        batch = tokenizer(
+            [texts[i] for i in chunk],
+            padding=True,
+            truncation=True,
+            max_length=max_length,
+            return_tensors="pt",
+        )
         with torch.no_grad():
-            hidden = model(input_ids=batch["input_ids"], token_type_ids=batch["token_type_ids"],
-                           attention_mask=batch["attention_mask"])[0]
+            hidden = model(
+                input_ids=batch["input_ids"],
+                token_type_ids=batch["token_type_ids"],
+                attention_mask=batch["attention_mask"],
+            )[0]
         vectors[chunk] = mean_pooling(hidden, batch["attention_mask"])
     return F.normalize(vectors, dim=-1)
 
@@ -59,8 +73,17 @@ class DenseRetriever:
     ``(indices, scores)``.
     """
 
-    def __init__(self, passages: Sequence[str], tokenizer: Any, model: Any, *, batch_size: int = 64,
-                 max_length: int = 256, cache: str | Path | None = None, progress: bool = True):
+    def __init__(
+        self,
+        passages: Sequence[str],
+        tokenizer: Any,
+        model: Any,
+        *,
+        batch_size: int = 64,
+        max_length: int = 256,
+        cache: str | Path | None = None,
+        progress: bool = True,
+    ):
         if isinstance(passages, str) or not passages:
             raise ValueError("passages must be a non-empty list of strings")
         self.passages, self.tokenizer, self.model = list(passages), tokenizer, model
@@ -68,16 +91,26 @@ class DenseRetriever:
         vectors = None
         if cache is not None and Path(cache).is_file():
             saved = torch.load(cache, weights_only=True)
-            if saved["count"] == len(self.passages) and saved["first"] == self.passages[0][:200] \
-                    and saved["last"] == self.passages[-1][:200]:
+            if (
+                saved["count"] == len(self.passages)
+                and saved["first"] == self.passages[0][:200]
+                and saved["last"] == self.passages[-1][:200]
+            ):
                 vectors = saved["vectors"]
         if vectors is None:
             vectors = encode_texts(self.passages, tokenizer, model, batch_size, max_length, progress)
             if cache is not None:
                 Path(cache).parent.mkdir(parents=True, exist_ok=True)
                 partial = Path(cache).with_name(f".{Path(cache).name}.{os.getpid()}.partial")
-                torch.save({"count": len(self.passages), "first": self.passages[0][:200],
-                            "last": self.passages[-1][:200], "vectors": vectors}, partial)
+                torch.save(
+                    {
+                        "count": len(self.passages),
+                        "first": self.passages[0][:200],
+                        "last": self.passages[-1][:200],
+                        "vectors": vectors,
+                    },
+                    partial,
+                )
                 os.replace(partial, cache)  # never half a cache for another process to read
         self.vectors = vectors  # (N, hidden), unit rows
 
@@ -87,8 +120,11 @@ class DenseRetriever:
             raise ValueError("question is empty: ask something")
         batch = self.tokenizer([question], truncation=True, max_length=self.max_length, return_tensors="pt")
         with torch.no_grad():
-            hidden = self.model(input_ids=batch["input_ids"], token_type_ids=batch["token_type_ids"],
-                                attention_mask=batch["attention_mask"])[0]
+            hidden = self.model(
+                input_ids=batch["input_ids"],
+                token_type_ids=batch["token_type_ids"],
+                attention_mask=batch["attention_mask"],
+            )[0]
         return F.normalize(mean_pooling(hidden, batch["attention_mask"]), dim=-1)[0]
 
     def scores(self, question: str) -> Tensor:

@@ -56,12 +56,15 @@ def squad_em_f1(prediction: str, ground_truths: Sequence[str]) -> tuple[float, f
         raise TypeError("ground_truths must be a list of reference answers, got one str: wrap it in a list")
     if not ground_truths:
         raise ValueError("no reference answers: pass at least one (use [''] for an unanswerable question)")
-    return (max(exact_match(prediction, g) for g in ground_truths),
-            max(f1_score(prediction, g) for g in ground_truths))
+    return (
+        max(exact_match(prediction, g) for g in ground_truths),
+        max(f1_score(prediction, g) for g in ground_truths),
+    )
 
 
-def em_f1_by_group(predictions: Sequence[str], references: Sequence[Sequence[str]],
-                   groups: Sequence[str] | None = None) -> dict[str, dict[str, float]]:
+def em_f1_by_group(
+    predictions: Sequence[str], references: Sequence[Sequence[str]], groups: Sequence[str] | None = None
+) -> dict[str, dict[str, float]]:
     """Mean EM and F1 (in %) and the count, overall (``"all"``) and per group (e.g. question type)."""
     if len(predictions) != len(references) or (groups is not None and len(groups) != len(predictions)):
         counts = f"{len(predictions)} predictions, {len(references)} reference lists"

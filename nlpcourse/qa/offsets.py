@@ -36,41 +36,50 @@ def check_answer(context: str, answer_start: int, answer_text: str) -> int:
     if not answer_text:
         raise ValueError("answer text is empty: for an unanswerable question pass no answer at all")
     if not 0 <= answer_start <= len(context) - len(answer_text):
-        raise ValueError(f"answer_start={answer_start} is out of range for a context of {len(context)} "
-                         f"characters and an answer of {len(answer_text)}")
-    found = context[answer_start:answer_start + len(answer_text)]
+        raise ValueError(
+            f"answer_start={answer_start} is out of range for a context of {len(context)} "
+            f"characters and an answer of {len(answer_text)}"
+        )
+    found = context[answer_start : answer_start + len(answer_text)]
     if found != answer_text:
         where = context.find(answer_text)
         hint = f" (it occurs at {where})" if where >= 0 else " (it does not occur in the context at all)"
-        raise ValueError(f"answer {answer_text!r} is not at character {answer_start} of the context, "
-                         f"which holds {found!r} there{hint}: fix answer_start")
+        raise ValueError(
+            f"answer {answer_text!r} is not at character {answer_start} of the context, "
+            f"which holds {found!r} there{hint}: fix answer_start"
+        )
     return answer_start + len(answer_text)
 
 
-def context_tokens(offset_mapping: Offsets, sequence_ids: Sequence[int | None] | None = None,
-                   context_id: int = 1) -> list[int]:
+def context_tokens(
+    offset_mapping: Offsets, sequence_ids: Sequence[int | None] | None = None, context_id: int = 1
+) -> list[int]:
     """Indices of the tokens that may hold an answer: context tokens with a non-empty character span.
 
     Without ``sequence_ids`` every token with an offset other than ``None`` or ``(0, 0)`` counts.
     """
     if sequence_ids is not None and len(sequence_ids) != len(offset_mapping):
-        raise ValueError(f"sequence_ids has {len(sequence_ids)} entries but offset_mapping has "
-                         f"{len(offset_mapping)}: pass both for the same encoding")
+        raise ValueError(
+            f"sequence_ids has {len(sequence_ids)} entries but offset_mapping has "
+            f"{len(offset_mapping)}: pass both for the same encoding"
+        )
     keep = []
     for i, span in enumerate(offset_mapping):
         if span is None or (sequence_ids is not None and sequence_ids[i] != context_id):
             continue
         start, end = int(span[0]), int(span[1])
         if start < 0 or end < start:
-            raise ValueError(f"offset {i} is ({start}, {end}): offsets must be (start, end) with "
-                             "0 <= start <= end")
+            raise ValueError(
+                f"offset {i} is ({start}, {end}): offsets must be (start, end) with 0 <= start <= end"
+            )
         if end > start:  # (0, 0) marks special tokens
             keep.append(i)
     return keep
 
 
-def char_span_to_token_span(offset_mapping: Offsets, start_char: int, end_char: int,
-                            sequence_ids: Sequence[int | None] | None = None) -> tuple[int, int] | None:
+def char_span_to_token_span(
+    offset_mapping: Offsets, start_char: int, end_char: int, sequence_ids: Sequence[int | None] | None = None
+) -> tuple[int, int] | None:
     """The first and last token (both included) of the answer at characters ``[start_char, end_char)``.
 
     offset_mapping: ``(seq, 2)`` character offsets of one encoding (a list of pairs or a tensor);
@@ -79,13 +88,17 @@ def char_span_to_token_span(offset_mapping: Offsets, start_char: int, end_char: 
     long context that starts after or ends before it.
     """
     if not 0 <= start_char < end_char:
-        raise ValueError(f"character span [{start_char}, {end_char}) is empty or negative: "
-                         "expected 0 <= start_char < end_char")
+        raise ValueError(
+            f"character span [{start_char}, {end_char}) is empty or negative: "
+            "expected 0 <= start_char < end_char"
+        )
     offsets = [None if o is None else (int(o[0]), int(o[1])) for o in offset_mapping]
     tokens = context_tokens(offsets, sequence_ids)
     if not tokens:
-        raise ValueError("no context tokens: pass the offsets of an encoding that holds the context "
-                         "(and sequence_ids to tell question from context)")
+        raise ValueError(
+            "no context tokens: pass the offsets of an encoding that holds the context "
+            "(and sequence_ids to tell question from context)"
+        )
     if offsets[tokens[0]][0] > start_char or offsets[tokens[-1]][1] < end_char:
         return None  # the answer starts before or ends after the tokens we have
     # start: the token holding start_char, else (start_char is a space) the next token
@@ -101,14 +114,20 @@ def token_span_to_char_span(offset_mapping: Offsets, start_token: int, end_token
     """Characters ``[start, end)`` covered by tokens ``start_token..end_token`` (both included)."""
     n = len(offset_mapping)
     if not 0 <= start_token <= end_token < n:
-        raise ValueError(f"token span ({start_token}, {end_token}) is out of range for {n} tokens: "
-                         f"expected 0 <= start_token <= end_token < {n}")
+        raise ValueError(
+            f"token span ({start_token}, {end_token}) is out of range for {n} tokens: "
+            f"expected 0 <= start_token <= end_token < {n}"
+        )
     first, last = offset_mapping[start_token], offset_mapping[end_token]
     if first is None or last is None:
-        raise ValueError(f"token span ({start_token}, {end_token}) starts or ends outside the context "
-                         "(a question or special token has no context offsets)")
+        raise ValueError(
+            f"token span ({start_token}, {end_token}) starts or ends outside the context "
+            "(a question or special token has no context offsets)"
+        )
     start, end = int(first[0]), int(last[1])
     if end <= start:
-        raise ValueError(f"token span ({start_token}, {end_token}) covers no characters "
-                         f"(offsets {tuple(first)} .. {tuple(last)}): special tokens hold no text")
+        raise ValueError(
+            f"token span ({start_token}, {end_token}) covers no characters "
+            f"(offsets {tuple(first)} .. {tuple(last)}): special tokens hold no text"
+        )
     return start, end

@@ -12,8 +12,13 @@ from matplotlib.figure import Figure
 __all__ = ["plot_span_logits", "plot_windows"]
 
 
-def plot_span_logits(tokens: Sequence[str], start_logits: torch.Tensor, end_logits: torch.Tensor,
-                     span: tuple[int, int] | None = None, title: str = "") -> Figure:
+def plot_span_logits(
+    tokens: Sequence[str],
+    start_logits: torch.Tensor,
+    end_logits: torch.Tensor,
+    span: tuple[int, int] | None = None,
+    title: str = "",
+) -> Figure:
     """Start and end logits of one window as bars over its tokens; the chosen span shaded."""
     start, end = start_logits.detach().float().numpy(), end_logits.detach().float().numpy()
     if not len(tokens) == len(start) == len(end):
@@ -31,8 +36,13 @@ def plot_span_logits(tokens: Sequence[str], start_logits: torch.Tensor, end_logi
     return fig
 
 
-def plot_windows(example_index: torch.Tensor, offsets: torch.Tensor, context_length: int,
-                 answer: tuple[int, int] | None = None, title: str = "") -> Figure:
+def plot_windows(
+    example_index: torch.Tensor,
+    offsets: torch.Tensor,
+    context_length: int,
+    answer: tuple[int, int] | None = None,
+    title: str = "",
+) -> Figure:
     """The character range of the context each window covers, one row per window; the answer marked."""
     fig, ax = plt.subplots(figsize=(7, 0.4 * len(offsets) + 1.2))
     for w in range(len(offsets)):
@@ -43,8 +53,12 @@ def plot_windows(example_index: torch.Tensor, offsets: torch.Tensor, context_len
     if answer is not None:
         ax.axvspan(answer[0], answer[1], color="tab:red", alpha=0.4, label="answer")
         ax.legend(fontsize=8, loc="lower right")
-    ax.set(xlim=(0, context_length * 1.35), xlabel="character offset in the context", ylabel="window",
-           title=title)
+    ax.set(
+        xlim=(0, context_length * 1.35),
+        xlabel="character offset in the context",
+        ylabel="window",
+        title=title,
+    )
     ax.invert_yaxis()
     fig.tight_layout()
     return fig

@@ -43,8 +43,9 @@ def load_fast_tokenizer(name: str | Path | None = None) -> Any:
         return BertTokenizerFast.from_pretrained(str(checkpoint_dir(name)))
 
 
-def window_batches(features: QAFeatures, batch_size: int,
-                   seed: int = 0) -> Callable[[int], tuple[Tensor, ...]]:
+def window_batches(
+    features: QAFeatures, batch_size: int, seed: int = 0
+) -> Callable[[int], tuple[Tensor, ...]]:
     """``step -> (input_ids, token_type_ids, attention_mask, start_positions, end_positions)``.
 
     Windows are drawn in a fresh random order every epoch (seeded), and each batch is trimmed to its
@@ -63,20 +64,35 @@ def window_batches(features: QAFeatures, batch_size: int,
         epoch, index = divmod(step, per_epoch)
         while len(order) <= epoch:
             order.append(torch.randperm(count, generator=generator))
-        rows = order[epoch][index * batch_size:(index + 1) * batch_size]
+        rows = order[epoch][index * batch_size : (index + 1) * batch_size]
         mask = features.attention_mask[rows]
         width = int(mask.sum(1).max())
-        return (features.input_ids[rows, :width], features.token_type_ids[rows, :width], mask[:, :width],
-                features.start_positions[rows], features.end_positions[rows])
+        return (
+            features.input_ids[rows, :width],
+            features.token_type_ids[rows, :width],
+            mask[:, :width],
+            features.start_positions[rows],
+            features.end_positions[rows],
+        )
 
     return batch
 
 
-def train_reader(model: BertForQuestionAnswering, features: QAFeatures, steps: int, *, batch_size: int = 16,
-                 lr: float = 2e-4, warmup: float = 0.1, weight_decay: float = 0.01, seed: int = 0,
-                 freeze_word_embeddings: bool = True,
-                 evaluate: Callable[[Any], dict[str, float]] | None = None, eval_every: int = 0,
-                 progress: bool = True) -> dict[str, list[float]]:
+def train_reader(
+    model: BertForQuestionAnswering,
+    features: QAFeatures,
+    steps: int,
+    *,
+    batch_size: int = 16,
+    lr: float = 2e-4,
+    warmup: float = 0.1,
+    weight_decay: float = 0.01,
+    seed: int = 0,
+    freeze_word_embeddings: bool = True,
+    evaluate: Callable[[Any], dict[str, float]] | None = None,
+    eval_every: int = 0,
+    progress: bool = True,
+) -> dict[str, list[float]]:
     """Fine-tune ``model`` on the labelled windows for ``steps`` steps with the shared loop; its history.
 
     The learning rate rises linearly over the first ``warmup`` share of the steps, then falls to 0.
@@ -90,16 +106,35 @@ def train_reader(model: BertForQuestionAnswering, features: QAFeatures, steps: i
     optimizer = torch.optim.AdamW(parameters, lr=lr, weight_decay=weight_decay)
     warm = max(1, round(warmup * steps))
     schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda step: min((step + 1) / warm, max(0.0, (steps - step) / max(1, steps - warm))))
-    return train(model, window_batches(features, batch_size, seed), steps, optimizer, scheduler=schedule,
-                 clip=1.0, evaluate=evaluate, eval_every=eval_every, progress=progress, desc="reader")
+        optimizer, lambda step: min((step + 1) / warm, max(0.0, (steps - step) / max(1, steps - warm)))
+    )
+    return train(
+        model,
+        window_batches(features, batch_size, seed),
+        steps,
+        optimizer,
+        scheduler=schedule,
+        clip=1.0,
+        evaluate=evaluate,
+        eval_every=eval_every,
+        progress=progress,
+        desc="reader",
+    )
 
 
 class Reader:
     """Answers questions about passages with a span model: windows, one batched forward pass, decoding."""
 
-    def __init__(self, model: BertForQuestionAnswering, tokenizer: Any, *, max_length: int = 384,
-                 doc_stride: int = 128, max_answer_len: int = 30, batch_size: int = 64):
+    def __init__(
+        self,
+        model: BertForQuestionAnswering,
+        tokenizer: Any,
+        *,
+        max_length: int = 384,
+        doc_stride: int = 128,
+        max_answer_len: int = 30,
+        batch_size: int = 64,
+    ):
         self.model, self.tokenizer = model, tokenizer
         self.max_length, self.doc_stride = max_length, doc_stride
         self.max_answer_len, self.batch_size = max_answer_len, batch_size
@@ -132,18 +167,22 @@ class Reader:
         with torch.no_grad():
             for rows in batches:
                 width = int(lengths[rows[0]])  # the longest of the batch (sorted)
-                (start, end), _ = self.model(features.input_ids[rows, :width],
-                                             features.token_type_ids[rows, :width],
-                                             features.attention_mask[rows, :width])
+                (start, end), _ = self.model(
+                    features.input_ids[rows, :width],
+                    features.token_type_ids[rows, :width],
+                    features.attention_mask[rows, :width],
+                )
                 start_logits[rows, :width] = start
                 end_logits[rows, :width] = end
         return start_logits, end_logits
 
-    def predict(self, questions: Sequence[str], contexts: Sequence[str],
-                null_threshold: float | None = None) -> list[Prediction]:
+    def predict(
+        self, questions: Sequence[str], contexts: Sequence[str], null_threshold: float | None = None
+    ) -> list[Prediction]:
         """One :class:`~nlpcourse.qa.decoding.Prediction` per question-context pair."""
-        features = encode_windows(self.tokenizer, questions, contexts, max_length=self.max_length,
-                                  doc_stride=self.doc_stride)
+        features = encode_windows(
+            self.tokenizer, questions, contexts, max_length=self.max_length, doc_stride=self.doc_stride
+        )
         start, end = self.logits(features)
         return decode_windows(start, end, features, contexts, self.max_answer_len, null_threshold)
 

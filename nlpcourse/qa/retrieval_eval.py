@@ -28,13 +28,15 @@ from typing import NamedTuple
 __all__ = ["VERBS", "RetrievalQuestion", "third_person", "docstring_questions", "recall_at_k"]
 
 #: Imperative verbs that open docstring summaries (lower case).
-VERBS = frozenset("""add append apply build calculate call change check clear close compare compile compute
+VERBS = frozenset(
+    """add append apply build calculate call change check clear close compare compile compute
 configure convert copy create decode delete determine encode ensure escape evaluate execute extract fetch find
 flush format generate get handle initialize insert install join list load log look make match merge move
 normalize open parse perform pop print process put raise read receive register release remove rename render
 replace reset resolve restore retrieve return run save search send set show shut skip sort split start stop
 strip test translate truncate try turn unpack unregister update validate wait walk wrap write
-yield""".split())
+yield""".split()
+)
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s")
 
@@ -60,12 +62,14 @@ def _first_sentence(paragraph: str) -> str:
     return _SENTENCE_END.split(" ".join(paragraph.split()), maxsplit=1)[0]
 
 
-def docstring_questions(paragraphs: Sequence[str], doc_ids: Sequence[int], n: int = 200,
-                        seed: int = 0) -> list[RetrievalQuestion]:
+def docstring_questions(
+    paragraphs: Sequence[str], doc_ids: Sequence[int], n: int = 200, seed: int = 0
+) -> list[RetrievalQuestion]:
     """``n`` questions (fewer if the paragraphs hold fewer), each with its answer passage's index."""
     if len(paragraphs) != len(doc_ids):
-        raise ValueError(f"{len(paragraphs)} paragraphs but {len(doc_ids)} doc_ids: pass both from "
-                         "docstring_paragraphs()")
+        raise ValueError(
+            f"{len(paragraphs)} paragraphs but {len(doc_ids)} doc_ids: pass both from docstring_paragraphs()"
+        )
     openings = Counter(_first_sentence(p).lower() for p in paragraphs)
     candidates = []
     for index, (paragraph, doc) in enumerate(zip(paragraphs, doc_ids, strict=True)):
@@ -83,8 +87,11 @@ def docstring_questions(paragraphs: Sequence[str], doc_ids: Sequence[int], n: in
     return sorted(chosen, key=lambda q: q.passage)
 
 
-def recall_at_k(search: Callable[[str, int], tuple[list[int], list[float]]],
-                questions: Sequence[RetrievalQuestion], ks: Sequence[int] = (1, 5, 20)) -> dict[int, float]:
+def recall_at_k(
+    search: Callable[[str, int], tuple[list[int], list[float]]],
+    questions: Sequence[RetrievalQuestion],
+    ks: Sequence[int] = (1, 5, 20),
+) -> dict[int, float]:
     """recall@k for every k in ``ks``: share of questions whose passage is in ``search(question, k)[0]``."""
     if not questions:
         raise ValueError("no questions to evaluate")

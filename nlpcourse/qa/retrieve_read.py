@@ -34,8 +34,13 @@ class RetrieveAndRead:
     search: ``(question, k) -> (indices, scores)``, e.g. ``BM25.search`` or ``DenseRetriever.search``.
     """
 
-    def __init__(self, search: Callable[[str, int], tuple[list[int], list[float]]], passages: Sequence[str],
-                 reader: Reader, k: int = 5):
+    def __init__(
+        self,
+        search: Callable[[str, int], tuple[list[int], list[float]]],
+        passages: Sequence[str],
+        reader: Reader,
+        k: int = 5,
+    ):
         if k < 1:
             raise ValueError(f"k must be at least 1 passage, got {k}")
         self.search, self.passages, self.reader, self.k = search, passages, reader, k
@@ -46,5 +51,6 @@ class RetrieveAndRead:
         indices, scores = self.search(question, self.k)
         predictions = self.reader.read(question, [self.passages[i] for i in indices])
         best = max(range(len(indices)), key=lambda j: predictions[j].score)
-        return OpenAnswer(predictions[best].text, indices[best], predictions[best].score, list(indices),
-                          list(scores))
+        return OpenAnswer(
+            predictions[best].text, indices[best], predictions[best].score, list(indices), list(scores)
+        )

@@ -48,9 +48,14 @@ class BertForQuestionAnswering(nn.Module):
         self.qa_outputs = nn.Linear(config.hidden_size, 2)  # checkpoint key: qa_outputs.{weight,bias}
         _init_weights(self.qa_outputs, config.initializer_range)
 
-    def forward(self, input_ids: Tensor, token_type_ids: Tensor | None = None,
-                attention_mask: Tensor | None = None, start_positions: Tensor | None = None,
-                end_positions: Tensor | None = None) -> tuple[SpanLogits, Tensor | None]:
+    def forward(
+        self,
+        input_ids: Tensor,
+        token_type_ids: Tensor | None = None,
+        attention_mask: Tensor | None = None,
+        start_positions: Tensor | None = None,
+        end_positions: Tensor | None = None,
+    ) -> tuple[SpanLogits, Tensor | None]:
         hidden = self.bert(input_ids, token_type_ids, attention_mask).last_hidden_state
         start_logits, end_logits = self.qa_outputs(hidden).unbind(-1)  # (batch, seq) each
         loss = None
@@ -60,18 +65,22 @@ class BertForQuestionAnswering(nn.Module):
             seq = input_ids.size(1)
             for name, positions in (("start_positions", start_positions), ("end_positions", end_positions)):
                 if positions.shape != (input_ids.size(0),) or positions.min() < 0 or positions.max() >= seq:
-                    raise ValueError(f"{name} must be (batch,) token indices in [0, {seq}), got shape "
-                                     f"{tuple(positions.shape)} and range [{int(positions.min())}, "
-                                     f"{int(positions.max())}]")
-            loss = (F.cross_entropy(start_logits, start_positions)
-                    + F.cross_entropy(end_logits, end_positions)) / 2
+                    raise ValueError(
+                        f"{name} must be (batch,) token indices in [0, {seq}), got shape "
+                        f"{tuple(positions.shape)} and range [{int(positions.min())}, "
+                        f"{int(positions.max())}]"
+                    )
+            loss = (
+                F.cross_entropy(start_logits, start_positions) + F.cross_entropy(end_logits, end_positions)
+            ) / 2
         return SpanLogits(start_logits, end_logits), loss
 
     # --- checkpoints ------------------------------------------------------------------------------
 
     @classmethod
-    def from_pretrained(cls, name: str | Path | None = None, num_hidden_layers: int | None = None
-                        ) -> BertForQuestionAnswering:
+    def from_pretrained(
+        cls, name: str | Path | None = None, num_hidden_layers: int | None = None
+    ) -> BertForQuestionAnswering:
         """A span model on checkpoint ``name`` (default: the packaged all-MiniLM-L6-v2), new head.
 
         ``num_hidden_layers`` keeps only the first layers of the checkpoint (a smaller, faster reader).
@@ -82,13 +91,18 @@ class BertForQuestionAnswering(nn.Module):
         config = BertConfig.from_json(folder / "config.json")
         if num_hidden_layers is not None:
             if not 1 <= num_hidden_layers <= config.num_hidden_layers:
-                raise ValueError(f"num_hidden_layers must be in [1, {config.num_hidden_layers}] for this "
-                                 f"checkpoint, got {num_hidden_layers}")
+                raise ValueError(
+                    f"num_hidden_layers must be in [1, {config.num_hidden_layers}] for this "
+                    f"checkpoint, got {num_hidden_layers}"
+                )
             config.num_hidden_layers = num_hidden_layers
         model = cls(config)
         body = from_transformers(read_state_dict(folder), heads=False)
-        body = {k: v for k, v in body.items()
-                if not k.startswith("pooler.") and _layer(k) < config.num_hidden_layers}
+        body = {
+            k: v
+            for k, v in body.items()
+            if not k.startswith("pooler.") and _layer(k) < config.num_hidden_layers
+        }
         load_strict(model.bert, body, "BertModel (span reader)")
         return model.eval()
 

@@ -38,28 +38,49 @@ def _select_starts_ends() -> Any:
     return select_starts_ends
 
 
-def transformers_read(question: str, passages: Sequence[str], model: Any, tokenizer: Any, *,
-                      max_length: int = 384, doc_stride: int = 128, max_answer_len: int = 30
-                      ) -> list[PipelineAnswer]:
+def transformers_read(
+    question: str,
+    passages: Sequence[str],
+    model: Any,
+    tokenizer: Any,
+    *,
+    max_length: int = 384,
+    doc_stride: int = 128,
+    max_answer_len: int = 30,
+) -> list[PipelineAnswer]:
     """The best answer in each passage, read by a ``transformers.BertForQuestionAnswering``."""
     select = _select_starts_ends()
     answers = []
     for passage in passages:
-        encoded = tokenizer(question, passage, truncation="only_second", max_length=max_length,
-                            stride=doc_stride, return_overflowing_tokens=True, return_offsets_mapping=True,
-                            padding=True, return_tensors="pt")
+        encoded = tokenizer(
+            question,
+            passage,
+            truncation="only_second",
+            max_length=max_length,
+            stride=doc_stride,
+            return_overflowing_tokens=True,
+            return_offsets_mapping=True,
+            padding=True,
+            return_tensors="pt",
+        )
         best = None
         for w in range(len(encoded["input_ids"])):
             sequence_ids = encoded.sequence_ids(w)
             p_mask = np.array([s != 1 for s in sequence_ids])
             p_mask[0] = False  # [CLS] stays unmasked, as in the pipeline
             with torch.no_grad():
-                output = model(input_ids=encoded["input_ids"][w:w + 1],
-                               token_type_ids=encoded["token_type_ids"][w:w + 1],
-                               attention_mask=encoded["attention_mask"][w:w + 1])
-            starts, ends, scores, _ = select(output.start_logits.numpy(), output.end_logits.numpy(), p_mask,
-                                             encoded["attention_mask"][w:w + 1].numpy(),
-                                             max_answer_len=max_answer_len)
+                output = model(
+                    input_ids=encoded["input_ids"][w : w + 1],
+                    token_type_ids=encoded["token_type_ids"][w : w + 1],
+                    attention_mask=encoded["attention_mask"][w : w + 1],
+                )
+            starts, ends, scores, _ = select(
+                output.start_logits.numpy(),
+                output.end_logits.numpy(),
+                p_mask,
+                encoded["attention_mask"][w : w + 1].numpy(),
+                max_answer_len=max_answer_len,
+            )
             offsets = encoded["offset_mapping"][w]
             s, e, score = int(starts[0]), int(ends[0]), float(scores[0])
             if best is None or score > best.score:
@@ -79,6 +100,8 @@ def transformers_pipeline(model: Any, tokenizer: Any) -> Any:
     try:
         return pipeline("question-answering", model=model, tokenizer=tokenizer)
     except KeyError as error:
-        raise RuntimeError(f"this transformers has no question-answering pipeline ({error}): use "
-                           "nlpcourse.qa.transformers_reader.transformers_read, built from the same "
-                           "parts") from error
+        raise RuntimeError(
+            f"this transformers has no question-answering pipeline ({error}): use "
+            "nlpcourse.qa.transformers_reader.transformers_read, built from the same "
+            "parts"
+        ) from error

@@ -29,8 +29,12 @@ def drop_answer_sentence(example: dict[str, Any]) -> dict[str, Any]:
     new_context = "".join(kept).strip()
     if not new_context:
         raise ValueError(f"example {example.get('id')!r} has only the answer's sentence: nothing is left")
-    return {**example, "id": f"{example.get('id', '')}-unanswerable", "context": new_context,
-            "answers": {"text": [], "answer_start": []}}
+    return {
+        **example,
+        "id": f"{example.get('id', '')}-unanswerable",
+        "context": new_context,
+        "answers": {"text": [], "answer_start": []},
+    }
 
 
 def mix_unanswerable(examples: Sequence[dict[str, Any]], share: float, seed: int = 0) -> list[dict[str, Any]]:

@@ -60,9 +60,15 @@ def answer_spans(answers: Sequence[dict[str, Any] | None]) -> list[tuple[int, st
     return spans
 
 
-def encode_windows(tokenizer: Any, questions: Sequence[str], contexts: Sequence[str],
-                   answers: Sequence[dict[str, Any] | None] | None = None, *, max_length: int = 384,
-                   doc_stride: int = 128) -> QAFeatures:
+def encode_windows(
+    tokenizer: Any,
+    questions: Sequence[str],
+    contexts: Sequence[str],
+    answers: Sequence[dict[str, Any] | None] | None = None,
+    *,
+    max_length: int = 384,
+    doc_stride: int = 128,
+) -> QAFeatures:
     """Tokenize question-context pairs into windows of at most ``max_length`` tokens.
 
     tokenizer: a fast (offsets-capable) BERT tokenizer. ``doc_stride`` tokens of context are shared by
@@ -73,11 +79,15 @@ def encode_windows(tokenizer: Any, questions: Sequence[str], contexts: Sequence[
     if isinstance(questions, str) or isinstance(contexts, str):
         raise TypeError("questions and contexts must be lists of strings: wrap a single one in a list")
     if len(questions) != len(contexts) or (answers is not None and len(answers) != len(questions)):
-        raise ValueError(f"got {len(questions)} questions, {len(contexts)} contexts and "
-                         f"{'no' if answers is None else len(answers)} answers: pass one of each per example")
+        raise ValueError(
+            f"got {len(questions)} questions, {len(contexts)} contexts and "
+            f"{'no' if answers is None else len(answers)} answers: pass one of each per example"
+        )
     if not getattr(tokenizer, "is_fast", False):
-        raise TypeError("encode_windows needs a fast tokenizer (character offsets): use "
-                        "transformers.BertTokenizerFast, e.g. nlpcourse.qa.load_fast_tokenizer()")
+        raise TypeError(
+            "encode_windows needs a fast tokenizer (character offsets): use "
+            "transformers.BertTokenizerFast, e.g. nlpcourse.qa.load_fast_tokenizer()"
+        )
     for i, (question, context) in enumerate(zip(questions, contexts, strict=True)):
         if not question or not question.strip():
             raise ValueError(f"question {i} is empty: ask something about the context")
@@ -90,12 +100,22 @@ def encode_windows(tokenizer: Any, questions: Sequence[str], contexts: Sequence[
                 check_answer(contexts[i], *span)
     longest_question = max(len(tokenizer.tokenize(q)) for q in questions)
     if longest_question + 3 + doc_stride >= max_length:
-        raise ValueError(f"max_length={max_length} leaves no room for context: the longest question has "
-                         f"{longest_question} tokens, 3 are special and doc_stride={doc_stride} must be "
-                         "smaller than the context part; raise max_length or lower doc_stride")
-    encoded = tokenizer(list(questions), list(contexts), truncation="only_second", max_length=max_length,
-                        stride=doc_stride, return_overflowing_tokens=True, return_offsets_mapping=True,
-                        padding="longest", return_tensors="pt")
+        raise ValueError(
+            f"max_length={max_length} leaves no room for context: the longest question has "
+            f"{longest_question} tokens, 3 are special and doc_stride={doc_stride} must be "
+            "smaller than the context part; raise max_length or lower doc_stride"
+        )
+    encoded = tokenizer(
+        list(questions),
+        list(contexts),
+        truncation="only_second",
+        max_length=max_length,
+        stride=doc_stride,
+        return_overflowing_tokens=True,
+        return_offsets_mapping=True,
+        padding="longest",
+        return_tensors="pt",
+    )
     example_index = encoded["overflow_to_sample_mapping"]
     offsets = encoded["offset_mapping"].clone()
     starts, ends = [], []
@@ -109,11 +129,18 @@ def encode_windows(tokenizer: Any, questions: Sequence[str], contexts: Sequence[
         token_span = None
         if span is not None:
             start_char = span[0]
-            token_span = char_span_to_token_span(encoded["offset_mapping"][w].tolist(), start_char,
-                                                 start_char + len(span[1]), sequence_ids)
+            token_span = char_span_to_token_span(
+                encoded["offset_mapping"][w].tolist(), start_char, start_char + len(span[1]), sequence_ids
+            )
         start, end = token_span if token_span is not None else (0, 0)
         starts.append(start)
         ends.append(end)
     positions = (torch.tensor(starts), torch.tensor(ends)) if spans is not None else (None, None)
-    return QAFeatures(encoded["input_ids"], encoded["token_type_ids"], encoded["attention_mask"], offsets,
-                      example_index, *positions)
+    return QAFeatures(
+        encoded["input_ids"],
+        encoded["token_type_ids"],
+        encoded["attention_mask"],
+        offsets,
+        example_index,
+        *positions,
+    )

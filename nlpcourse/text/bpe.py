@@ -122,16 +122,20 @@ def merge_pair(word_freqs: Mapping[tuple[str, ...], int], pair: Pair) -> WordFre
 def _words(corpus: Iterable[str] | Iterable[Sequence[str]]) -> Iterable[str]:
     """The whitespace-separated words of ``corpus``: texts (str) or token lists (lists of str)."""
     if isinstance(corpus, (str, bytes)):
-        raise TypeError("the corpus must be a list of texts or of token lists, got one "
-                        f"{type(corpus).__name__}: wrap it in a list, [text]")
+        raise TypeError(
+            "the corpus must be a list of texts or of token lists, got one "
+            f"{type(corpus).__name__}: wrap it in a list, [text]"
+        )
     for i, item in enumerate(corpus):
         if isinstance(item, str):
             yield from item.split()
         elif isinstance(item, Sequence) and not isinstance(item, bytes):
             yield from _split_tokens(item, f"corpus item {i}")
         else:
-            raise TypeError(f"corpus item {i} is {type(item).__name__}, expected a str (a text) "
-                            "or a list of str (a tokenized sentence)")
+            raise TypeError(
+                f"corpus item {i} is {type(item).__name__}, expected a str (a text) "
+                "or a list of str (a tokenized sentence)"
+            )
 
 
 def _split_tokens(tokens: Sequence[str], where: str) -> Iterable[str]:
@@ -204,11 +208,15 @@ def learn_merges(
     order = {symbol: i for i, symbol in enumerate(vocab)}
     missing = {s for word in word_freqs for s in word} - order.keys()
     if missing:
-        raise ValueError(f"symbols {sorted(missing)[:5]} of word_freqs are not in symbols: "
-                         "start from initial_symbols(word_freqs)")
+        raise ValueError(
+            f"symbols {sorted(missing)[:5]} of word_freqs are not in symbols: "
+            "start from initial_symbols(word_freqs)"
+        )
     if vocab_size is not None and vocab_size < len(vocab):
-        raise ValueError(f"vocab_size={vocab_size} is too small: the specials and characters alone are "
-                         f"{len(vocab)} symbols, pass vocab_size >= {len(vocab)}")
+        raise ValueError(
+            f"vocab_size={vocab_size} is too small: the specials and characters alone are "
+            f"{len(vocab)} symbols, pass vocab_size >= {len(vocab)}"
+        )
     if num_merges is not None and num_merges < 0:
         raise ValueError(f"num_merges must be >= 0, got {num_merges}")
     if min_frequency < 0:
@@ -289,8 +297,10 @@ class BPE:
         return len(self.vocab)
 
     def __repr__(self) -> str:
-        return (f"BPE({len(self.vocab)} tokens, {len(self.merges)} merges, "
-                f"end_of_word_suffix={self.end_of_word_suffix!r})")
+        return (
+            f"BPE({len(self.vocab)} tokens, {len(self.merges)} merges, "
+            f"end_of_word_suffix={self.end_of_word_suffix!r})"
+        )
 
     def encode_word(self, word: str) -> list[str]:
         """Split one word into subword tokens by applying the merges in rank order.
@@ -301,24 +311,28 @@ class BPE:
         if not isinstance(word, str):
             raise TypeError(f"encode_word expects a str, got {type(word).__name__}")
         if not word or word.split() != [word]:
-            raise ValueError(f"encode_word expects one word without whitespace, got {word!r}: "
-                             "use encode(text) for text")
+            raise ValueError(
+                f"encode_word expects one word without whitespace, got {word!r}: use encode(text) for text"
+            )
         symbols = [self._known(s, word) for s in _split(word, self.end_of_word_suffix)]
         while len(symbols) > 1:
-            ranked = [(self._ranks[pair], i) for i, pair in enumerate(pairwise(symbols))
-                      if pair in self._ranks]
+            ranked = [
+                (self._ranks[pair], i) for i, pair in enumerate(pairwise(symbols)) if pair in self._ranks
+            ]
             if not ranked:
                 break
             _, i = min(ranked)
-            symbols[i: i + 2] = [symbols[i] + symbols[i + 1]]
+            symbols[i : i + 2] = [symbols[i] + symbols[i + 1]]
         return symbols
 
     def _known(self, symbol: str, word: str) -> str:
         if symbol in self.vocab:
             return symbol
         if self.unk_token is None:
-            raise ValueError(f"{symbol!r} (in {word!r}) was never seen in training: train on text that "
-                             "contains it, or pass unk_token='<unk>' to BPE.train")
+            raise ValueError(
+                f"{symbol!r} (in {word!r}) was never seen in training: train on text that "
+                "contains it, or pass unk_token='<unk>' to BPE.train"
+            )
         return self.unk_token
 
     def encode(self, text: str | Sequence[str]) -> list[str]:
@@ -328,8 +342,10 @@ class BPE:
         elif isinstance(text, Sequence) and not isinstance(text, bytes):
             words = _split_tokens(text, "encode: word list")
         else:
-            raise TypeError(f"encode expects a str or a list of str, got {type(text).__name__}"
-                            + (": decode the bytes first" if isinstance(text, bytes) else ""))
+            raise TypeError(
+                f"encode expects a str or a list of str, got {type(text).__name__}"
+                + (": decode the bytes first" if isinstance(text, bytes) else "")
+            )
         return [token for word in words for token in self.encode_word(word)]
 
     def encode_ids(self, text: str | Sequence[str]) -> list[int]:
@@ -357,8 +373,14 @@ class BPE:
         """Write vocab, merges and settings to ``path`` as UTF-8 JSON; return the path."""
         path = Path(path)
         tokens = sorted(self.vocab, key=self.vocab.__getitem__)
-        data = {"format": _FORMAT, "version": _VERSION, "end_of_word_suffix": self.end_of_word_suffix,
-                "unk_token": self.unk_token, "vocab": tokens, "merges": [list(pair) for pair in self.merges]}
+        data = {
+            "format": _FORMAT,
+            "version": _VERSION,
+            "end_of_word_suffix": self.end_of_word_suffix,
+            "unk_token": self.unk_token,
+            "vocab": tokens,
+            "merges": [list(pair) for pair in self.merges],
+        }
         path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
         return path
 
@@ -373,8 +395,10 @@ class BPE:
         if not isinstance(data, dict) or data.get("format") != _FORMAT:
             raise ValueError(f"{path} is not a BPE file (no 'format': {_FORMAT!r}): write it with BPE.save")
         if data.get("version") != _VERSION:
-            raise ValueError(f"{path} has BPE file version {data.get('version')!r}, this code reads "
-                             f"version {_VERSION}: train the model and save it again")
+            raise ValueError(
+                f"{path} has BPE file version {data.get('version')!r}, this code reads "
+                f"version {_VERSION}: train the model and save it again"
+            )
         vocab = {token: i for i, token in enumerate(data["vocab"])}
         merges = [(a, b) for a, b in data["merges"]]
         return cls(vocab, merges, data["end_of_word_suffix"], data["unk_token"])

@@ -39,14 +39,30 @@ from itertools import accumulate
 
 import jieba
 
-__all__ = ["MODES", "Segmenter", "segment", "is_cjk", "forward_max_match", "backward_max_match",
-           "segmentation_prf", "word_spans"]
+__all__ = [
+    "MODES",
+    "Segmenter",
+    "segment",
+    "is_cjk",
+    "forward_max_match",
+    "backward_max_match",
+    "segmentation_prf",
+    "word_spans",
+]
 
 MODES = ("word", "char", "search")
 
 #: CJK ideographs: the Unified block, extensions A to F and the compatibility blocks (as BERT's tokenizer).
-_CJK_RANGES = ((0x4E00, 0x9FFF), (0x3400, 0x4DBF), (0x20000, 0x2A6DF), (0x2A700, 0x2B73F),
-               (0x2B740, 0x2B81F), (0x2B820, 0x2CEAF), (0xF900, 0xFAFF), (0x2F800, 0x2FA1F))
+_CJK_RANGES = (
+    (0x4E00, 0x9FFF),
+    (0x3400, 0x4DBF),
+    (0x20000, 0x2A6DF),
+    (0x2A700, 0x2B73F),
+    (0x2B740, 0x2B81F),
+    (0x2B820, 0x2CEAF),
+    (0xF900, 0xFAFF),
+    (0x2F800, 0x2FA1F),
+)
 
 
 def is_cjk(char: str) -> bool:
@@ -134,8 +150,11 @@ class Segmenter:
             raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
         if mode == "char":
             return _char_tokens(text)
-        cut = self._jieba.cut(text, HMM=self.hmm) if mode == "word" else \
-            self._jieba.cut_for_search(text, HMM=self.hmm)
+        cut = (
+            self._jieba.cut(text, HMM=self.hmm)
+            if mode == "word"
+            else self._jieba.cut_for_search(text, HMM=self.hmm)
+        )
         return [w for w in cut if w.strip()]
 
 
@@ -181,8 +200,8 @@ def forward_max_match(text: str, dictionary: Collection[str], max_len: int | Non
     words, i = [], 0
     while i < len(text):
         for size in range(min(max_len, len(text) - i), 0, -1):
-            if size == 1 or text[i:i + size] in dictionary:
-                words.append(text[i:i + size])
+            if size == 1 or text[i : i + size] in dictionary:
+                words.append(text[i : i + size])
                 i += size
                 break
     return words
@@ -198,8 +217,8 @@ def backward_max_match(text: str, dictionary: Collection[str], max_len: int | No
     words, j = [], len(text)
     while j > 0:
         for size in range(min(max_len, j), 0, -1):
-            if size == 1 or text[j - size:j] in dictionary:
-                words.append(text[j - size:j])
+            if size == 1 or text[j - size : j] in dictionary:
+                words.append(text[j - size : j])
                 j -= size
                 break
     return words[::-1]
@@ -224,8 +243,10 @@ def segmentation_prf(gold: Sequence[str], predicted: Sequence[str]) -> tuple[flo
     P = correct / len(predicted), R = correct / len(gold), F1 = 2PR / (P + R).
     """
     if "".join(gold) != "".join(predicted):
-        raise ValueError(f"gold and predicted must cut the same text: {''.join(gold)[:30]!r} vs "
-                         f"{''.join(predicted)[:30]!r}")
+        raise ValueError(
+            f"gold and predicted must cut the same text: {''.join(gold)[:30]!r} vs "
+            f"{''.join(predicted)[:30]!r}"
+        )
     if not gold:
         raise ValueError("empty segmentation: pass at least one word")
     correct = len(word_spans(gold) & word_spans(predicted))

@@ -31,8 +31,13 @@ from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers,
 if TYPE_CHECKING:  # transformers is slow to import: only to_transformers needs it, and imports it itself
     from transformers import PreTrainedTokenizerFast
 
-__all__ = ["BPE_SPECIALS", "WORDPIECE_SPECIALS", "train_bpe_tokenizer", "train_wordpiece_tokenizer",
-           "to_transformers"]
+__all__ = [
+    "BPE_SPECIALS",
+    "WORDPIECE_SPECIALS",
+    "train_bpe_tokenizer",
+    "train_wordpiece_tokenizer",
+    "to_transformers",
+]
 
 BPE_SPECIALS = ("<pad>", "<unk>", "<bos>", "<eos>")
 WORDPIECE_SPECIALS = ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]")
@@ -79,20 +84,32 @@ def train_bpe_tokenizer(
     if byte_level:
         alphabet = pre_tokenizers.ByteLevel.alphabet()
         if vocab_size < len(alphabet) + len(specials):
-            raise ValueError(f"vocab_size={vocab_size} is too small for byte-level BPE: the 256 byte symbols "
-                             f"and {len(specials)} specials need {len(alphabet) + len(specials)}, pass more")
+            raise ValueError(
+                f"vocab_size={vocab_size} is too small for byte-level BPE: the 256 byte symbols "
+                f"and {len(specials)} specials need {len(alphabet) + len(specials)}, pass more"
+            )
         tokenizer = Tokenizer(models.BPE())
         tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
         tokenizer.decoder = decoders.ByteLevel()
-        trainer = trainers.BpeTrainer(vocab_size=vocab_size, min_frequency=min_frequency, show_progress=False,
-                                      special_tokens=specials, initial_alphabet=alphabet)
+        trainer = trainers.BpeTrainer(
+            vocab_size=vocab_size,
+            min_frequency=min_frequency,
+            show_progress=False,
+            special_tokens=specials,
+            initial_alphabet=alphabet,
+        )
     else:
         unk = specials[1] if len(specials) > 1 else None
         tokenizer = Tokenizer(models.BPE(unk_token=unk, end_of_word_suffix="</w>"))
         tokenizer.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
         tokenizer.decoder = decoders.BPEDecoder(suffix="</w>")
-        trainer = trainers.BpeTrainer(vocab_size=vocab_size, min_frequency=min_frequency, show_progress=False,
-                                      special_tokens=specials, end_of_word_suffix="</w>")
+        trainer = trainers.BpeTrainer(
+            vocab_size=vocab_size,
+            min_frequency=min_frequency,
+            show_progress=False,
+            special_tokens=specials,
+            end_of_word_suffix="</w>",
+        )
     tokenizer.train_from_iterator(texts, trainer=trainer)
     return tokenizer
 
@@ -119,18 +136,25 @@ def train_wordpiece_tokenizer(
     specials = list(special_tokens)
     missing = [t for t in WORDPIECE_SPECIALS if t not in specials]
     if missing:
-        raise ValueError(f"special_tokens lack {missing}: BERT-style inputs need all of "
-                         f"{list(WORDPIECE_SPECIALS)}")
+        raise ValueError(
+            f"special_tokens lack {missing}: BERT-style inputs need all of {list(WORDPIECE_SPECIALS)}"
+        )
     if vocab_size <= len(specials):
-        raise ValueError(f"vocab_size={vocab_size} is too small: the {len(specials)} specials alone fill it, "
-                         "pass a few hundred or more")
+        raise ValueError(
+            f"vocab_size={vocab_size} is too small: the {len(specials)} specials alone fill it, "
+            "pass a few hundred or more"
+        )
     tokenizer = Tokenizer(models.WordPiece(unk_token="[UNK]", continuing_subword_prefix="##"))
     tokenizer.normalizer = normalizers.BertNormalizer(lowercase=lowercase)
     tokenizer.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
     tokenizer.decoder = decoders.WordPiece(prefix="##")
-    trainer = trainers.WordPieceTrainer(vocab_size=vocab_size, min_frequency=min_frequency,
-                                        special_tokens=specials, continuing_subword_prefix="##",
-                                        show_progress=False)
+    trainer = trainers.WordPieceTrainer(
+        vocab_size=vocab_size,
+        min_frequency=min_frequency,
+        special_tokens=specials,
+        continuing_subword_prefix="##",
+        show_progress=False,
+    )
     tokenizer.train_from_iterator(texts, trainer=trainer)
     cls_id, sep_id = tokenizer.token_to_id("[CLS]"), tokenizer.token_to_id("[SEP]")
     tokenizer.post_processor = processors.TemplateProcessing(
@@ -150,13 +174,18 @@ def to_transformers(tokenizer: Tokenizer, model_max_length: int | None = None) -
     ``tokenizer`` itself, so its ``input_ids`` are the raw tokenizer's.
     """
     if not isinstance(tokenizer, Tokenizer):
-        raise TypeError(f"to_transformers expects a tokenizers.Tokenizer, got {type(tokenizer).__name__}: "
-                        "train one with train_wordpiece_tokenizer or train_bpe_tokenizer")
+        raise TypeError(
+            f"to_transformers expects a tokenizers.Tokenizer, got {type(tokenizer).__name__}: "
+            "train one with train_wordpiece_tokenizer or train_bpe_tokenizer"
+        )
     from transformers import PreTrainedTokenizerFast
 
     vocab = tokenizer.get_vocab()
-    roles = {role: next(name for name in names if name in vocab)
-             for role, names in _ROLES.items() if any(name in vocab for name in names)}
+    roles = {
+        role: next(name for name in names if name in vocab)
+        for role, names in _ROLES.items()
+        if any(name in vocab for name in names)
+    }
     options: dict[str, object] = dict(roles)
     if "cls_token" in roles and "sep_token" in roles:  # sentence pairs: BERT needs the segment (type) ids
         options["model_input_names"] = ["input_ids", "token_type_ids", "attention_mask"]

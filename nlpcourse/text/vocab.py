@@ -78,21 +78,27 @@ class Vocab:
                 f"pass max_size >= {len(specials)} or None for no limit"
             )
         if isinstance(sentences, str):
-            raise TypeError("sentences is a str, expected a list of token lists: "
-                            "tokenize first, e.g. Vocab.build([word_tokenize(text)])")
+            raise TypeError(
+                "sentences is a str, expected a list of token lists: "
+                "tokenize first, e.g. Vocab.build([word_tokenize(text)])"
+            )
         counts: Counter[str] = Counter()
         for i, sentence in enumerate(sentences):
             if isinstance(sentence, str):
-                raise TypeError(f"sentence {i} is a str ({sentence[:30]!r}), expected a list of tokens: "
-                                "tokenize it first, e.g. word_tokenize(sentence)")
+                raise TypeError(
+                    f"sentence {i} is a str ({sentence[:30]!r}), expected a list of tokens: "
+                    "tokenize it first, e.g. word_tokenize(sentence)"
+                )
             for j, token in enumerate(sentence):
                 _check_token(token, f"sentence {i}, token {j}")
             counts.update(sentence)
         if not counts:
             raise ValueError("corpus is empty: pass at least one sentence with at least one token")
         reserved = set(specials)
-        ranked = sorted((t for t, n in counts.items() if n >= min_freq and t not in reserved),
-                        key=lambda t: (-counts[t], t))
+        ranked = sorted(
+            (t for t, n in counts.items() if n >= min_freq and t not in reserved),
+            key=lambda t: (-counts[t], t),
+        )
         if max_size is not None:
             ranked = ranked[: max_size - len(specials)]
         return cls(specials + ranked, specials, counts)
@@ -116,7 +122,7 @@ class Vocab:
         return (self._tokens, self._specials, self.counts) == (other._tokens, other._specials, other.counts)
 
     def __repr__(self) -> str:
-        preview = ", ".join(self._tokens[len(self._specials): len(self._specials) + 5])
+        preview = ", ".join(self._tokens[len(self._specials) : len(self._specials) + 5])
         return f"Vocab({len(self)} tokens: specials {self._specials}, then {preview}, ...)"
 
     @property
@@ -141,8 +147,10 @@ class Vocab:
     def encode(self, tokens: Sequence[str]) -> list[int]:
         """Map a list of tokens to ids (unknown tokens -> ``unk_id``)."""
         if isinstance(tokens, str):
-            raise TypeError(f"encode expects a list of tokens, got a str ({tokens[:30]!r}): "
-                            "tokenize it first, e.g. vocab.encode(word_tokenize(text))")
+            raise TypeError(
+                f"encode expects a list of tokens, got a str ({tokens[:30]!r}): "
+                "tokenize it first, e.g. vocab.encode(word_tokenize(text))"
+            )
         unk = self.unk_id
         ids = []
         for j, token in enumerate(tokens):
@@ -158,8 +166,10 @@ class Vocab:
     # --- the special ids -----------------------------------------------------------------------------
     def _special_id(self, token: str) -> int:
         if token not in self._specials:
-            raise KeyError(f"this vocabulary has no {token!r} token (its specials are {self._specials}): "
-                           f"build it with specials that include {token!r}")
+            raise KeyError(
+                f"this vocabulary has no {token!r} token (its specials are {self._specials}): "
+                f"build it with specials that include {token!r}"
+            )
         return self._index[token]
 
     @property
@@ -186,8 +196,13 @@ class Vocab:
     def save(self, path: str | Path) -> Path:
         """Write the vocabulary (tokens, specials, counts) to ``path`` as UTF-8 JSON; return the path."""
         path = Path(path)
-        data = {"format": _FORMAT, "version": _VERSION, "specials": self._specials, "tokens": self._tokens,
-                "counts": [[t, n] for t, n in self.counts.items()]}
+        data = {
+            "format": _FORMAT,
+            "version": _VERSION,
+            "specials": self._specials,
+            "tokens": self._tokens,
+            "counts": [[t, n] for t, n in self.counts.items()],
+        }
         path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
         return path
 
@@ -200,11 +215,14 @@ class Vocab:
         except json.JSONDecodeError as error:
             raise ValueError(f"{path} is not valid JSON ({error}): was it written by Vocab.save?") from error
         if not isinstance(data, dict) or data.get("format") != _FORMAT:
-            raise ValueError(f"{path} is not a Vocab file (no 'format': {_FORMAT!r}): "
-                             "write one with Vocab.save")
+            raise ValueError(
+                f"{path} is not a Vocab file (no 'format': {_FORMAT!r}): write one with Vocab.save"
+            )
         if data.get("version") != _VERSION:
-            raise ValueError(f"{path} has Vocab file version {data.get('version')!r}, this code reads "
-                             f"version {_VERSION}: rebuild the vocabulary and save it again")
+            raise ValueError(
+                f"{path} has Vocab file version {data.get('version')!r}, this code reads "
+                f"version {_VERSION}: rebuild the vocabulary and save it again"
+            )
         return cls(data["tokens"], data["specials"], Counter(dict(data["counts"])))
 
     def _check_id(self, index: int) -> int:
@@ -213,15 +231,19 @@ class Vocab:
         except TypeError:
             raise TypeError(f"ids must be ints, got {type(index).__name__} {index!r}") from None
         if not 0 <= i < len(self._tokens):
-            raise IndexError(f"id {i} is out of range for a vocabulary of {len(self._tokens)} tokens "
-                             f"(valid ids: 0..{len(self._tokens) - 1})")
+            raise IndexError(
+                f"id {i} is out of range for a vocabulary of {len(self._tokens)} tokens "
+                f"(valid ids: 0..{len(self._tokens) - 1})"
+            )
         return i
 
 
 def _check_token(token: object, where: str) -> None:
     if not isinstance(token, str):
-        raise TypeError(f"{where} is {type(token).__name__} {token!r}, expected str: "
-                        "pass tokenized text (lists of str), e.g. from word_tokenize")
+        raise TypeError(
+            f"{where} is {type(token).__name__} {token!r}, expected str: "
+            "pass tokenized text (lists of str), e.g. from word_tokenize"
+        )
     if not token:
         raise ValueError(f"{where} is the empty string: drop empty tokens before building the vocabulary")
 

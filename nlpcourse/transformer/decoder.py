@@ -38,8 +38,9 @@ def decoder_self_mask(tgt: Tensor, pad_id: int) -> Tensor:
     mask[b, 0, i, j] = (j <= i) and tgt[b, j] != pad_id. ``tgt`` is ``(batch, seq)`` token ids.
     """
     if tgt.dim() != 2 or tgt.dtype.is_floating_point:
-        raise ValueError(f"tgt must be (batch, seq) token ids, got shape {tuple(tgt.shape)} and dtype "
-                         f"{tgt.dtype}")
+        raise ValueError(
+            f"tgt must be (batch, seq) token ids, got shape {tuple(tgt.shape)} and dtype {tgt.dtype}"
+        )
     return causal_mask(tgt.size(1), tgt.device) & padding_mask(tgt, pad_id=pad_id)  # (batch, 1, seq, seq)
 
 
@@ -126,8 +127,9 @@ class DecoderLayer(nn.Module):
         else:
             if cache.cross_k is None:  # the source is fixed: project it once per sentence
                 cache.cross_k, cache.cross_v = project_kv(self.multihead_attn, memory)
-            out, weights = cached_attention(self.multihead_attn, x, cache.cross_k, cache.cross_v, mask,
-                                            need_weights)
+            out, weights = cached_attention(
+                self.multihead_attn, x, cache.cross_k, cache.cross_v, mask, need_weights
+            )
         self.last_cross_attention = weights.detach() if weights is not None else None
         return self.dropout2(out)
 
@@ -143,8 +145,11 @@ class DecoderLayer(nn.Module):
         if not isinstance(layer, nn.TransformerDecoderLayer):
             raise TypeError(f"expected torch.nn.TransformerDecoderLayer, got {type(layer).__name__}")
         activation = layer.activation
-        kind = "relu" if activation in (torch.relu, nn.functional.relu) else (
-            "gelu" if activation is nn.functional.gelu else None)
+        kind = (
+            "relu"
+            if activation in (torch.relu, nn.functional.relu)
+            else ("gelu" if activation is nn.functional.gelu else None)
+        )
         if kind is None:
             raise ValueError("only relu and gelu activations can be copied from torch")
         new = cls(
@@ -199,8 +204,10 @@ class Decoder(nn.Module):
         nn.init.normal_(self.embed.weight, mean=0.0, std=d_model**-0.5)  # as the Encoder does
         self.positions = PositionalEncoding(d_model, max_len, dropout)
         if layer is None:
+
             def layer() -> nn.Module:
                 return DecoderLayer(d_model, num_heads, d_ff, dropout, activation, norm_first, layer_norm_eps)
+
         self.layers = nn.ModuleList(layer() for _ in range(num_layers))
         self.norm = nn.LayerNorm(d_model, eps=layer_norm_eps) if norm_first else None
 
@@ -217,22 +224,29 @@ class Decoder(nn.Module):
         need_weights: bool = False,
     ) -> Tensor:
         if tokens.dim() != 2 or tokens.dtype.is_floating_point:
-            raise ValueError(f"tokens must be integer ids of shape (batch, seq), got shape "
-                             f"{tuple(tokens.shape)} and dtype {tokens.dtype}")
+            raise ValueError(
+                f"tokens must be integer ids of shape (batch, seq), got shape "
+                f"{tuple(tokens.shape)} and dtype {tokens.dtype}"
+            )
         if memory.dim() != 3 or memory.size(0) != tokens.size(0) or memory.size(-1) != self.d_model:
-            raise ValueError(f"memory must be (batch={tokens.size(0)}, seq_s, d_model={self.d_model}), "
-                             f"got {tuple(memory.shape)}: pass the encoder output of the same batch")
+            raise ValueError(
+                f"memory must be (batch={tokens.size(0)}, seq_s, d_model={self.d_model}), "
+                f"got {tuple(memory.shape)}: pass the encoder output of the same batch"
+            )
         start = 0 if cache is None else cache.length
         x = self.embed(tokens) * math.sqrt(self.d_model)  # (batch, seq_t, d_model)
         if start + x.size(1) > self.positions.max_len:
-            raise ValueError(f"target length {start + x.size(1)} exceeds max_len={self.positions.max_len}: "
-                             "decode fewer tokens or build the model with a larger max_len")
-        x = self.positions.dropout(x + self.positions.pe[start:start + x.size(1)].to(x.dtype))
+            raise ValueError(
+                f"target length {start + x.size(1)} exceeds max_len={self.positions.max_len}: "
+                "decode fewer tokens or build the model with a larger max_len"
+            )
+        x = self.positions.dropout(x + self.positions.pe[start : start + x.size(1)].to(x.dtype))
         if cache is None and self_mask is None:
             self_mask = causal_mask(tokens.size(1), tokens.device)
         for i, layer in enumerate(self.layers):
-            x = layer(x, memory, self_mask, memory_mask, None if cache is None else cache.layers[i],
-                      need_weights)
+            x = layer(
+                x, memory, self_mask, memory_mask, None if cache is None else cache.layers[i], need_weights
+            )
         if cache is not None:
             cache.length += tokens.size(1)
         return self.norm(x) if self.norm is not None else x

@@ -35,8 +35,10 @@ _NEG = -1.0e9  # "impossible" score; finite so that sums and comparisons stay we
 
 def _check(src: Tensor, max_new_tokens: int) -> None:
     if not isinstance(src, Tensor) or src.dim() != 2 or src.dtype.is_floating_point:
-        raise ValueError(f"src must be a (batch, seq) tensor of token ids, got "
-                         f"{tuple(src.shape) if isinstance(src, Tensor) else type(src).__name__}")
+        raise ValueError(
+            f"src must be a (batch, seq) tensor of token ids, got "
+            f"{tuple(src.shape) if isinstance(src, Tensor) else type(src).__name__}"
+        )
     if not isinstance(max_new_tokens, int) or max_new_tokens < 1:
         raise ValueError(f"max_new_tokens must be a positive int, got {max_new_tokens!r}")
 
@@ -52,7 +54,7 @@ class _Stepper:
         """(rows, len) prefixes -> (rows, vocab) logits of the next token."""
         if self.cache is None:  # recompute every position of every prefix
             return self.model.decode(prefixes, self.memory, self.memory_mask)[:, -1]
-        new = prefixes[:, self.cache.length:]  # only what the cache has not seen (one token per step)
+        new = prefixes[:, self.cache.length :]  # only what the cache has not seen (one token per step)
         return self.model.decode(new, self.memory, self.memory_mask, cache=self.cache)[:, -1]
 
     def reorder(self, rows: Tensor) -> None:
@@ -130,8 +132,9 @@ def beam_search(
     for length in range(1, max_len):  # prefixes have `length` tokens; we add token number length+1
         logp = torch.log_softmax(stepper.logits(live.flatten(0, 1)).float(), dim=-1)  # (batch*k, V)
         cand_score, cand_beam, cand_token = top_extensions(logp.view(batch, k, -1), live_score, 2 * k)
-        cand_seq = torch.cat([live.gather(1, cand_beam[:, :, None].expand(-1, -1, length)),
-                              cand_token[:, :, None]], dim=2)  # (batch, 2k, length + 1)
+        cand_seq = torch.cat(
+            [live.gather(1, cand_beam[:, :, None].expand(-1, -1, length)), cand_token[:, :, None]], dim=2
+        )  # (batch, 2k, length + 1)
         ends = (cand_token == cfg.eos_id) | (length + 1 >= max_len)  # finished (or out of room)
         # live on: the k best candidates that did not finish
         keep = (cand_score + ends.float() * _NEG).topk(k, dim=-1).indices  # (batch, k)
@@ -140,7 +143,7 @@ def beam_search(
         stepper.reorder((cand_beam.gather(1, keep) + offsets).flatten())
         # finished: candidates among the first k ranks that end, scored with the length penalty
         new_done = ends & first_k
-        scored = cand_score / (length ** length_penalty)  # `length` generated tokens, eos included
+        scored = cand_score / (length**length_penalty)  # `length` generated tokens, eos included
         scored = scored + (~(new_done & open_)).float() * _NEG
         padded = torch.nn.functional.pad(cand_seq, (0, max_len - length - 1), value=cfg.pad_id)
         merged_seq, merged_score = torch.cat([done_seq, padded], 1), torch.cat([done_score, scored], 1)
@@ -149,9 +152,10 @@ def beam_search(
         done_seq = merged_seq.gather(1, best[:, :, None].expand(-1, -1, max_len))
         done_score, done_full = merged_score.gather(1, best), merged_full.gather(1, best)
         # can a live hypothesis still beat the worst finished one?
-        best_live = live_score[:, :1] / (length ** length_penalty)
-        worst_done = torch.where(done_full, done_score.min(dim=1, keepdim=True).values,
-                                 torch.full_like(done_score, _NEG))
+        best_live = live_score[:, :1] / (length**length_penalty)
+        worst_done = torch.where(
+            done_full, done_score.min(dim=1, keepdim=True).values, torch.full_like(done_score, _NEG)
+        )
         open_ &= (best_live > worst_done).any(dim=1, keepdim=True)
         if not bool(open_.any()) or bool(ends.all()):
             break

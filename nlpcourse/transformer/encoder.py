@@ -55,9 +55,7 @@ class EncoderConfig:
                 "pick a number of heads that divides d_model"
             )
         if self.activation not in _ACTIVATIONS:
-            raise ValueError(
-                f"activation must be one of {sorted(_ACTIVATIONS)}, got {self.activation!r}"
-            )
+            raise ValueError(f"activation must be one of {sorted(_ACTIVATIONS)}, got {self.activation!r}")
         if not 0.0 <= self.dropout < 1.0:
             raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
 
@@ -93,9 +91,7 @@ class EncoderLayer(nn.Module):
         attention_dropout = dropout if attention_dropout is None else attention_dropout
         ffn_dropout = dropout if ffn_dropout is None else ffn_dropout
         if activation not in _ACTIVATIONS:
-            raise ValueError(
-                f"activation must be one of {sorted(_ACTIVATIONS)}, got {activation!r}"
-            )
+            raise ValueError(f"activation must be one of {sorted(_ACTIVATIONS)}, got {activation!r}")
         self.self_attn = MultiHeadAttention(d_model, num_heads, dropout=attention_dropout, bias=bias)
         self.linear1 = nn.Linear(d_model, d_ff, bias=bias)  # W_1, b_1
         self.dropout = nn.Dropout(ffn_dropout)  # inside the FFN, after the activation
@@ -138,9 +134,7 @@ class EncoderLayer(nn.Module):
         uses True = padding; pass ``~src_key_padding_mask[:, None, None, :]`` as our ``mask``.
         """
         if not isinstance(layer, nn.TransformerEncoderLayer):
-            raise TypeError(
-                f"expected torch.nn.TransformerEncoderLayer, got {type(layer).__name__}"
-            )
+            raise TypeError(f"expected torch.nn.TransformerEncoderLayer, got {type(layer).__name__}")
         kind = {1: "relu", 2: "gelu"}.get(layer.activation_relu_or_gelu)
         if kind is None:
             raise ValueError("only relu and gelu activations can be copied from torch")
@@ -190,13 +184,9 @@ class Encoder(nn.Module):
             )
             for _ in range(config.num_layers)
         )
-        self.norm = (
-            nn.LayerNorm(config.d_model, eps=config.layer_norm_eps) if config.norm_first else None
-        )
+        self.norm = nn.LayerNorm(config.d_model, eps=config.layer_norm_eps) if config.norm_first else None
 
-    def forward(
-        self, tokens: Tensor, mask: Tensor | None = None, need_weights: bool = False
-    ) -> Tensor:
+    def forward(self, tokens: Tensor, mask: Tensor | None = None, need_weights: bool = False) -> Tensor:
         if tokens.dim() != 2 or tokens.dtype.is_floating_point:
             raise ValueError(
                 f"tokens must be integer ids of shape (batch, seq), got shape "
@@ -216,7 +206,5 @@ class Encoder(nn.Module):
         """
         maps = [layer.last_attention for layer in self.layers]
         if any(m is None for m in maps):
-            raise RuntimeError(
-                "no attention weights stored: run forward(tokens, need_weights=True) first"
-            )
+            raise RuntimeError("no attention weights stored: run forward(tokens, need_weights=True) first")
         return maps

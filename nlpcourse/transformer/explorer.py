@@ -19,20 +19,14 @@ from nlpcourse.widgets import WidgetWithFallback, display_figure, show
 __all__ = ["attention_explorer", "draw_heads"]
 
 
-def _validate(
-    tokens: Mapping[str, Sequence[str]], maps: Mapping[str, Sequence[torch.Tensor]]
-) -> None:
+def _validate(tokens: Mapping[str, Sequence[str]], maps: Mapping[str, Sequence[torch.Tensor]]) -> None:
     if not tokens:
         raise ValueError("no sentences given: pass at least one sentence and its attention maps")
     for name, toks in tokens.items():
         if name not in maps:
             raise ValueError(f"sentence {name!r} has tokens but no attention maps")
         for layer, weights in enumerate(maps[name]):
-            if (
-                weights.dim() != 3
-                or weights.shape[-1] != len(toks)
-                or weights.shape[-2] != len(toks)
-            ):
+            if weights.dim() != 3 or weights.shape[-1] != len(toks) or weights.shape[-2] != len(toks):
                 raise ValueError(
                     f"sentence {name!r}, layer {layer}: expected weights of shape (heads, {len(toks)}, "
                     f"{len(toks)}), got {tuple(weights.shape)}; drop the batch dimension first"
@@ -72,9 +66,7 @@ def attention_explorer(
     num_layers = len(maps[names[0]])
     num_heads = maps[names[0]][0].shape[0]
     sentence = widgets.Dropdown(options=names, description="sentence")
-    layer = widgets.Dropdown(
-        options=list(range(num_layers)), value=num_layers - 1, description="layer"
-    )
+    layer = widgets.Dropdown(options=list(range(num_layers)), value=num_layers - 1, description="layer")
     head = widgets.Dropdown(options=list(range(num_heads)), description="head")
     output = widgets.Output()
 
@@ -83,9 +75,7 @@ def attention_explorer(
         toks = tokens[sentence.value]
         with output:
             output.clear_output(wait=True)
-            fig = heatmap(
-                weights, toks, toks, title=f"layer {layer.value}, head {head.value}", vmax=1.0
-            )
+            fig = heatmap(weights, toks, toks, title=f"layer {layer.value}, head {head.value}", vmax=1.0)
             display_figure(fig)
 
     for control in (sentence, layer, head):
@@ -98,4 +88,3 @@ def attention_explorer(
     )
     box = widgets.VBox([widgets.HBox([sentence, layer, head]), output])
     return show(box, fallback, text="attention explorer (sentence, layer, head)")
-

@@ -35,11 +35,22 @@ from nlpcourse.transformer.seq2seq import Transformer
 
 __all__ = ["marian_config", "marian_state_dict", "to_marian", "marian_generation_config"]
 
-_ENCODER_LAYER = {"norm1": "self_attn_layer_norm", "norm2": "final_layer_norm", "linear1": "fc1",
-                  "linear2": "fc2", "self_attn": "self_attn"}
-_DECODER_LAYER = {"norm1": "self_attn_layer_norm", "norm2": "encoder_attn_layer_norm",
-                  "norm3": "final_layer_norm", "linear1": "fc1", "linear2": "fc2",
-                  "self_attn": "self_attn", "multihead_attn": "encoder_attn"}
+_ENCODER_LAYER = {
+    "norm1": "self_attn_layer_norm",
+    "norm2": "final_layer_norm",
+    "linear1": "fc1",
+    "linear2": "fc2",
+    "self_attn": "self_attn",
+}
+_DECODER_LAYER = {
+    "norm1": "self_attn_layer_norm",
+    "norm2": "encoder_attn_layer_norm",
+    "norm3": "final_layer_norm",
+    "linear1": "fc1",
+    "linear2": "fc2",
+    "self_attn": "self_attn",
+    "multihead_attn": "encoder_attn",
+}
 
 
 def marian_config(model: Transformer) -> Any:
@@ -50,15 +61,28 @@ def marian_config(model: Transformer) -> Any:
     if c.norm_first:
         raise ValueError("Marian is post-LN: only a model with norm_first=False maps onto MarianMTModel")
     return MarianConfig(
-        vocab_size=c.src_vocab_size, decoder_vocab_size=c.tgt_vocab_size,
-        share_encoder_decoder_embeddings=c.share_embeddings, tie_word_embeddings=True,
-        d_model=c.d_model, encoder_layers=c.num_encoder_layers, decoder_layers=c.num_decoder_layers,
-        encoder_attention_heads=c.num_heads, decoder_attention_heads=c.num_heads,
-        encoder_ffn_dim=c.d_ff, decoder_ffn_dim=c.d_ff, activation_function=c.activation,
-        max_position_embeddings=c.max_len, scale_embedding=True,
-        dropout=0.0, attention_dropout=0.0, activation_dropout=0.0,
-        pad_token_id=c.pad_id, eos_token_id=c.eos_id, bos_token_id=c.bos_id,
-        decoder_start_token_id=c.bos_id, forced_eos_token_id=None,
+        vocab_size=c.src_vocab_size,
+        decoder_vocab_size=c.tgt_vocab_size,
+        share_encoder_decoder_embeddings=c.share_embeddings,
+        tie_word_embeddings=True,
+        d_model=c.d_model,
+        encoder_layers=c.num_encoder_layers,
+        decoder_layers=c.num_decoder_layers,
+        encoder_attention_heads=c.num_heads,
+        decoder_attention_heads=c.num_heads,
+        encoder_ffn_dim=c.d_ff,
+        decoder_ffn_dim=c.d_ff,
+        activation_function=c.activation,
+        max_position_embeddings=c.max_len,
+        scale_embedding=True,
+        dropout=0.0,
+        attention_dropout=0.0,
+        activation_dropout=0.0,
+        pad_token_id=c.pad_id,
+        eos_token_id=c.eos_id,
+        bos_token_id=c.bos_id,
+        decoder_start_token_id=c.bos_id,
+        forced_eos_token_id=None,
     )
 
 
@@ -94,18 +118,28 @@ def to_marian(model: Transformer) -> Any:
     # the tied lm_head (and shared table) may be reported though they were filled through their twin
     missing = [k for k in missing if k not in ("lm_head.weight", "model.shared.weight")]
     if missing or unexpected:
-        raise RuntimeError(f"weights do not map onto MarianMTModel: missing {missing}, "
-                           f"unexpected {unexpected}")
+        raise RuntimeError(
+            f"weights do not map onto MarianMTModel: missing {missing}, unexpected {unexpected}"
+        )
     return hf.eval()
 
 
-def marian_generation_config(model: Transformer, max_new_tokens: int, num_beams: int = 1,
-                             length_penalty: float = 1.0) -> Any:
+def marian_generation_config(
+    model: Transformer, max_new_tokens: int, num_beams: int = 1, length_penalty: float = 1.0
+) -> Any:
     """The ``GenerationConfig`` under which ``generate`` follows our greedy / beam search rules."""
     from transformers import GenerationConfig
 
     c = model.config
-    return GenerationConfig(decoder_start_token_id=c.bos_id, bos_token_id=c.bos_id, eos_token_id=c.eos_id,
-                            pad_token_id=c.pad_id, max_new_tokens=max_new_tokens, num_beams=num_beams,
-                            length_penalty=length_penalty, early_stopping=False, do_sample=False,
-                            forced_eos_token_id=None)
+    return GenerationConfig(
+        decoder_start_token_id=c.bos_id,
+        bos_token_id=c.bos_id,
+        eos_token_id=c.eos_id,
+        pad_token_id=c.pad_id,
+        max_new_tokens=max_new_tokens,
+        num_beams=num_beams,
+        length_penalty=length_penalty,
+        early_stopping=False,
+        do_sample=False,
+        forced_eos_token_id=None,
+    )

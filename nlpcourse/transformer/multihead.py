@@ -41,9 +41,7 @@ def split_heads(x: Tensor, num_heads: int) -> Tensor:
 def merge_heads(x: Tensor) -> Tensor:
     """(batch, heads, seq, d_head) -> (batch, seq, heads * d_head); the inverse of split_heads."""
     if x.dim() != 4:
-        raise ValueError(
-            f"merge_heads expects (batch, heads, seq, d_head), got shape {tuple(x.shape)}"
-        )
+        raise ValueError(f"merge_heads expects (batch, heads, seq, d_head), got shape {tuple(x.shape)}")
     return x.transpose(1, 2).flatten(2)
 
 

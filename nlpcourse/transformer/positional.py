@@ -25,9 +25,7 @@ def sinusoidal_positional_encoding(max_len: int, d_model: int) -> Tensor:
     An odd ``d_model`` is allowed: the last column is then a sine whose cosine partner is dropped.
     """
     if max_len < 1 or d_model < 1:
-        raise ValueError(
-            f"max_len and d_model must be >= 1, got max_len={max_len}, d_model={d_model}"
-        )
+        raise ValueError(f"max_len and d_model must be >= 1, got max_len={max_len}, d_model={d_model}")
     pos = torch.arange(max_len, dtype=torch.float64)[:, None]  # (max_len, 1)
     two_i = torch.arange(0, d_model, 2, dtype=torch.float64)  # 0, 2, 4, ... (ceil(d_model / 2),)
     angle = pos / 10000.0 ** (two_i / d_model)  # (max_len, ceil(d_model / 2))
@@ -51,15 +49,12 @@ class PositionalEncoding(nn.Module):
         self.d_model = d_model
         self.max_len = max_len
         self.dropout = nn.Dropout(dropout)
-        self.register_buffer(
-            "pe", sinusoidal_positional_encoding(max_len, d_model), persistent=False
-        )
+        self.register_buffer("pe", sinusoidal_positional_encoding(max_len, d_model), persistent=False)
 
     def forward(self, x: Tensor) -> Tensor:
         if x.dim() != 3 or x.size(-1) != self.d_model:
             raise ValueError(
-                f"PositionalEncoding expects (batch, seq, d_model={self.d_model}), got shape "
-                f"{tuple(x.shape)}"
+                f"PositionalEncoding expects (batch, seq, d_model={self.d_model}), got shape {tuple(x.shape)}"
             )
         seq = x.size(1)
         if seq > self.max_len:

@@ -43,9 +43,7 @@ def reversal_batch(
     Tokens are drawn uniformly from ``[1, vocab_size)``; id 0 is left free for padding.
     """
     if vocab_size < 2:
-        raise ValueError(
-            f"vocab_size must be >= 2 (id 0 is reserved for padding), got {vocab_size}"
-        )
+        raise ValueError(f"vocab_size must be >= 2 (id 0 is reserved for padding), got {vocab_size}")
     if batch_size < 1 or seq_len < 1:
         raise ValueError(
             f"batch_size and seq_len must be >= 1, got batch_size={batch_size}, seq_len={seq_len}"
@@ -68,9 +66,7 @@ class ReversalModel(nn.Module):
         self.encoder = Encoder(config)
         self.head = nn.Linear(config.d_model, config.vocab_size)
 
-    def forward(
-        self, tokens: Tensor, targets: Tensor | None = None
-    ) -> tuple[Tensor, Tensor | None]:
+    def forward(self, tokens: Tensor, targets: Tensor | None = None) -> tuple[Tensor, Tensor | None]:
         logits = self.head(self.encoder(tokens))  # (batch, seq, vocab_size)
         loss = None
         if targets is not None:

@@ -57,17 +57,28 @@ class TransformerConfig:
         if self.activation not in _ACTIVATIONS:
             raise ValueError(f"activation must be one of {sorted(_ACTIVATIONS)}, got {self.activation!r}")
         if self.share_embeddings and self.src_vocab_size != self.tgt_vocab_size:
-            raise ValueError(f"share_embeddings needs one vocabulary, got src_vocab_size="
-                             f"{self.src_vocab_size} and tgt_vocab_size={self.tgt_vocab_size}: set "
-                             "share_embeddings=False")
+            raise ValueError(
+                f"share_embeddings needs one vocabulary, got src_vocab_size="
+                f"{self.src_vocab_size} and tgt_vocab_size={self.tgt_vocab_size}: set "
+                "share_embeddings=False"
+            )
         ids = {self.pad_id, self.bos_id, self.eos_id}
         if len(ids) != 3 or min(ids) < 0 or max(ids) >= min(self.src_vocab_size, self.tgt_vocab_size):
             raise ValueError("pad_id, bos_id and eos_id must be three different ids inside both vocabularies")
 
     def encoder_config(self) -> EncoderConfig:
-        return EncoderConfig(self.src_vocab_size, self.d_model, self.num_heads, self.d_ff,
-                             self.num_encoder_layers, self.max_len, self.dropout, self.norm_first,
-                             self.activation, self.layer_norm_eps)
+        return EncoderConfig(
+            self.src_vocab_size,
+            self.d_model,
+            self.num_heads,
+            self.d_ff,
+            self.num_encoder_layers,
+            self.max_len,
+            self.dropout,
+            self.norm_first,
+            self.activation,
+            self.layer_norm_eps,
+        )
 
 
 class Transformer(nn.Module):
@@ -83,16 +94,30 @@ class Transformer(nn.Module):
     ``decoder_layer``: a function returning a decoder layer of your own (see :class:`Decoder`).
     """
 
-    def __init__(self, config: TransformerConfig, encoder: nn.Module | None = None,
-                 decoder_layer: Callable[[], nn.Module] | None = None):
+    def __init__(
+        self,
+        config: TransformerConfig,
+        encoder: nn.Module | None = None,
+        decoder_layer: Callable[[], nn.Module] | None = None,
+    ):
         super().__init__()
         if encoder is not None and config.share_embeddings:
             raise ValueError("share_embeddings needs the model's own encoder: pass encoder=None")
         self.config = config
         self.encoder = encoder if encoder is not None else Encoder(config.encoder_config())
-        self.decoder = Decoder(config.tgt_vocab_size, config.d_model, config.num_heads, config.d_ff,
-                               config.num_decoder_layers, config.max_len, config.dropout, config.activation,
-                               config.norm_first, config.layer_norm_eps, layer=decoder_layer)
+        self.decoder = Decoder(
+            config.tgt_vocab_size,
+            config.d_model,
+            config.num_heads,
+            config.d_ff,
+            config.num_decoder_layers,
+            config.max_len,
+            config.dropout,
+            config.activation,
+            config.norm_first,
+            config.layer_norm_eps,
+            layer=decoder_layer,
+        )
         if config.share_embeddings:
             self.decoder.embed = self.encoder.embed
 
@@ -127,20 +152,26 @@ class Transformer(nn.Module):
         loss = None
         if tgt_out is not None:
             if tgt_out.shape != tgt_in.shape:
-                raise ValueError(f"tgt_out {tuple(tgt_out.shape)} must have the shape of tgt_in "
-                                 f"{tuple(tgt_in.shape)}: it is the same sequence shifted by one")
+                raise ValueError(
+                    f"tgt_out {tuple(tgt_out.shape)} must have the shape of tgt_in "
+                    f"{tuple(tgt_in.shape)}: it is the same sequence shifted by one"
+                )
             loss = F.cross_entropy(logits.flatten(0, 1), tgt_out.flatten(), ignore_index=self.config.pad_id)
         return logits, loss
 
     @staticmethod
     def _check_ids(name: str, ids: Tensor, vocab_size: int) -> None:
         if not isinstance(ids, Tensor) or ids.dim() != 2 or ids.dtype.is_floating_point:
-            raise ValueError(f"{name} must be a (batch, seq) tensor of token ids, got "
-                             f"{tuple(ids.shape) if isinstance(ids, Tensor) else type(ids).__name__}: "
-                             "add a batch dim with .unsqueeze(0)")
+            raise ValueError(
+                f"{name} must be a (batch, seq) tensor of token ids, got "
+                f"{tuple(ids.shape) if isinstance(ids, Tensor) else type(ids).__name__}: "
+                "add a batch dim with .unsqueeze(0)"
+            )
         if ids.numel() and (int(ids.min()) < 0 or int(ids.max()) >= vocab_size):
-            raise ValueError(f"{name} holds ids outside the vocabulary [0, {vocab_size}): got "
-                             f"{int(ids.min())}..{int(ids.max())}; encode text with the model's tokenizer")
+            raise ValueError(
+                f"{name} holds ids outside the vocabulary [0, {vocab_size}): got "
+                f"{int(ids.min())}..{int(ids.max())}; encode text with the model's tokenizer"
+            )
 
     @torch.no_grad()
     def cross_attention(self, src: Tensor, tgt: Tensor) -> list[Tensor]:

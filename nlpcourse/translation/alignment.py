@@ -52,8 +52,10 @@ def gold_alignment(sentence: ParallelSentence) -> Tensor:
     gold = torch.zeros(start + 1, len(sentence.en) + 1)
     for i, j in sentence.alignment:
         if not (0 <= i < len(sentence.en) and 0 <= j < len(sentence.zh)):
-            raise ValueError(f"alignment pair {(i, j)} is outside the sentence ({len(sentence.en)} English "
-                             f"tokens, {len(sentence.zh)} Chinese words)")
+            raise ValueError(
+                f"alignment pair {(i, j)} is outside the sentence ({len(sentence.en)} English "
+                f"tokens, {len(sentence.zh)} Chinese words)"
+            )
         gold[list(rows[j]), i] = 1.0
     return gold
 
@@ -67,8 +69,10 @@ def agreement(weights: Tensor, gold: Tensor) -> float:
     0.9
     """
     if weights.shape != gold.shape:
-        raise ValueError(f"weights {tuple(weights.shape)} and gold {tuple(gold.shape)} differ in shape: "
-                         "pass one head of the same sentence")
+        raise ValueError(
+            f"weights {tuple(weights.shape)} and gold {tuple(gold.shape)} differ in shape: "
+            "pass one head of the same sentence"
+        )
     aligned = gold.sum(-1) > 0
     if not aligned.any():
         raise ValueError("the gold alignment links no character: nothing to compare")
@@ -90,8 +94,13 @@ def agreement_by_head(translator: Translator, sentences: Sequence[ParallelSenten
     return total / len(sentences)
 
 
-def plot_alignment(source: Sequence[str], target: Sequence[str], weights: Tensor, gold: Tensor,
-                   title: str = "cross-attention") -> Figure:
+def plot_alignment(
+    source: Sequence[str],
+    target: Sequence[str],
+    weights: Tensor,
+    gold: Tensor,
+    title: str = "cross-attention",
+) -> Figure:
     """One head's cross-attention ``(len_t, len_s)`` beside the gold alignment, rows = Chinese characters.
 
     The characters are drawn with a Chinese font when one is installed (:func:`nlpcourse.i18n.cjk_font`);
@@ -100,12 +109,16 @@ def plot_alignment(source: Sequence[str], target: Sequence[str], weights: Tensor
     from nlpcourse.i18n import cjk_font
 
     if weights.shape != gold.shape or tuple(weights.shape) != (len(target), len(source)):
-        raise ValueError(f"weights {tuple(weights.shape)}, gold {tuple(gold.shape)} and {len(target)} x "
-                         f"{len(source)} tokens must agree: pass one head of the sentence's map")
+        raise ValueError(
+            f"weights {tuple(weights.shape)}, gold {tuple(gold.shape)} and {len(target)} x "
+            f"{len(source)} tokens must agree: pass one head of the sentence's map"
+        )
     font = cjk_font()
     if font is None:
-        labels = [f"{t}: {'+'.join(source[i] for i in gold[t].nonzero().flatten().tolist()) or '-'}"
-                  for t in range(len(target))]
+        labels = [
+            f"{t}: {'+'.join(source[i] for i in gold[t].nonzero().flatten().tolist()) or '-'}"
+            for t in range(len(target))
+        ]
     else:
         labels = list(target)
     fonts = [font] if font is not None else []

@@ -41,7 +41,7 @@ def _zh_tokenizer() -> Callable[[str], str]:
 
 def ngrams(tokens: Sequence[str], n: int) -> Counter:
     """Counts of the n-grams (tuples of n tokens) of one sentence."""
-    return Counter(tuple(tokens[i:i + n]) for i in range(len(tokens) - n + 1))
+    return Counter(tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
 
 
 def modified_precision(hypothesis: Sequence[str], reference: Sequence[str], n: int) -> tuple[int, int]:
@@ -62,8 +62,10 @@ def bleu(hypotheses: Sequence[str], references: Sequence[str]) -> float:
     if isinstance(hypotheses, str) or isinstance(references, str):
         raise TypeError("pass lists of strings (one sentence each), not a single str: wrap it in a list")
     if len(hypotheses) != len(references):
-        raise ValueError(f"{len(hypotheses)} hypotheses but {len(references)} references: give one "
-                         "reference per hypothesis")
+        raise ValueError(
+            f"{len(hypotheses)} hypotheses but {len(references)} references: give one "
+            "reference per hypothesis"
+        )
     correct, total = [0] * MAX_ORDER, [0] * MAX_ORDER
     hyp_len = ref_len = 0
     for hypothesis, reference in zip(hypotheses, references, strict=True):

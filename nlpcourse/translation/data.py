@@ -40,15 +40,17 @@ class EncodedPairs:
         return src, tgt_in, tgt_out
 
 
-def encode_pairs(english: Sequence[str], chinese: Sequence[str], source: SourceTokenizer,
-                 target: CharVocab) -> EncodedPairs:
+def encode_pairs(
+    english: Sequence[str], chinese: Sequence[str], source: SourceTokenizer, target: CharVocab
+) -> EncodedPairs:
     if len(english) != len(chinese):
         raise ValueError(f"{len(english)} English sentences but {len(chinese)} Chinese ones: pass pairs")
     return EncodedPairs([source.encode(s) for s in english], [target.encode(t) for t in chinese])
 
 
-def length_batches(pairs: EncodedPairs, batch_size: int, seed: int = 0,
-                   by_length: bool = True) -> Iterator[tuple[Tensor, Tensor, Tensor]]:
+def length_batches(
+    pairs: EncodedPairs, batch_size: int, seed: int = 0, by_length: bool = True
+) -> Iterator[tuple[Tensor, Tensor, Tensor]]:
     """Endless ``(src, tgt_in, tgt_out)`` batches; a new shuffle every pass over the data."""
     if batch_size < 1:
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
@@ -60,7 +62,7 @@ def length_batches(pairs: EncodedPairs, batch_size: int, seed: int = 0,
         rng.shuffle(order)
         if by_length:  # stable sort: equal lengths stay in random order
             order.sort(key=lambda i: (len(pairs.src[i]), len(pairs.tgt[i])))
-        batches = [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
+        batches = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
         rng.shuffle(batches)
         for index in batches:
             yield pairs.batch(index)

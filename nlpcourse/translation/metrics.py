@@ -45,8 +45,12 @@ def category(example: dict[str, str]) -> str:
 
 def scores(hypotheses: Sequence[str], references: Sequence[str]) -> dict[str, float]:
     """Exact match (%), BLEU and chrF of one set of outputs."""
-    return {"exact match": 100 * exact_match(hypotheses, references), "BLEU": bleu(hypotheses, references),
-            "chrF": chrf(hypotheses, references), "n": float(len(references))}
+    return {
+        "exact match": 100 * exact_match(hypotheses, references),
+        "BLEU": bleu(hypotheses, references),
+        "chrF": chrf(hypotheses, references),
+        "n": float(len(references)),
+    }
 
 
 def scores_by_category(

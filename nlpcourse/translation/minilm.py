@@ -29,8 +29,9 @@ class WordPieceSource:
 
     def __init__(self, tokenizer: Any):
         if tokenizer.pad_token_id != PAD:
-            raise ValueError(f"the tokenizer pads with id {tokenizer.pad_token_id}, the translator "
-                             f"with {PAD}")
+            raise ValueError(
+                f"the tokenizer pads with id {tokenizer.pad_token_id}, the translator with {PAD}"
+            )
         self.tokenizer = tokenizer
 
     def __len__(self) -> int:
@@ -77,10 +78,10 @@ class MiniLMEncoder(nn.Module):
             for block in self.layer:
                 x = block(x, mask=mask[missing])
             for j, i in enumerate(missing):
-                self.cache[keys[i]] = x[j, :len(keys[i])].clone()
+                self.cache[keys[i]] = x[j, : len(keys[i])].clone()
         out = torch.zeros(*tokens.shape, self.proj.in_features)
         for i, key in enumerate(keys):
-            out[i, :len(key)] = self.cache[key]
+            out[i, : len(key)] = self.cache[key]
         return out
 
     def forward(self, tokens: Tensor, mask: Tensor | None = None) -> Tensor:
@@ -98,8 +99,16 @@ def build_minilm_translator(
     source = WordPieceSource(load_tokenizer())
     target = CharVocab()
     base = config or TransformerConfig()
-    fields = {**base.__dict__, **sizes, "src_vocab_size": len(source), "tgt_vocab_size": len(target),
-              "pad_id": PAD, "bos_id": BOS, "eos_id": EOS, "share_embeddings": False}
+    fields = {
+        **base.__dict__,
+        **sizes,
+        "src_vocab_size": len(source),
+        "tgt_vocab_size": len(target),
+        "pad_id": PAD,
+        "bos_id": BOS,
+        "eos_id": EOS,
+        "share_embeddings": False,
+    }
     config = TransformerConfig(**fields)
     encoder = MiniLMEncoder(load_bert(), config.d_model, layers)
     return Translator(Transformer(config, encoder=encoder), source, target)

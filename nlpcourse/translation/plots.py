@@ -18,9 +18,25 @@ from nlpcourse.widgets import WidgetWithFallback, interactive_plot
 
 __all__ = ["zh_label", "draw_alignment", "alignment_explorer", "plot_scores", "plot_accuracy_by_digits"]
 
-_PINYIN = {"零": "ling(0)", "一": "yi(1)", "二": "er(2)", "三": "san(3)", "四": "si(4)", "五": "wu(5)",
-           "六": "liu(6)", "七": "qi(7)", "八": "ba(8)", "九": "jiu(9)", "十": "shi(10)", "百": "bai(100)",
-           "千": "qian(1000)", "万": "wan(10^4)", "年": "nian(yr)", "月": "yue(mon)", "日": "ri(day)"}
+_PINYIN = {
+    "零": "ling(0)",
+    "一": "yi(1)",
+    "二": "er(2)",
+    "三": "san(3)",
+    "四": "si(4)",
+    "五": "wu(5)",
+    "六": "liu(6)",
+    "七": "qi(7)",
+    "八": "ba(8)",
+    "九": "jiu(9)",
+    "十": "shi(10)",
+    "百": "bai(100)",
+    "千": "qian(1000)",
+    "万": "wan(10^4)",
+    "年": "nian(yr)",
+    "月": "yue(mon)",
+    "日": "ri(day)",
+}
 
 
 def zh_label(token: str) -> str:
@@ -28,12 +44,19 @@ def zh_label(token: str) -> str:
     return _PINYIN.get(token, token)
 
 
-def draw_alignment(source: Sequence[str], target: Sequence[str], weights: torch.Tensor, title: str = "",
-                   ax: plt.Axes | None = None) -> Figure:
+def draw_alignment(
+    source: Sequence[str],
+    target: Sequence[str],
+    weights: torch.Tensor,
+    title: str = "",
+    ax: plt.Axes | None = None,
+) -> Figure:
     """Cross-attention ``(len_target, len_source)``: row t = where the decoder looked for character t."""
     if tuple(weights.shape) != (len(target), len(source)):
-        raise ValueError(f"weights of shape {tuple(weights.shape)} do not match {len(target)} target and "
-                         f"{len(source)} source tokens: pass one head, (len_target, len_source)")
+        raise ValueError(
+            f"weights of shape {tuple(weights.shape)} do not match {len(target)} target and "
+            f"{len(source)} source tokens: pass one head, (len_target, len_source)"
+        )
     return heatmap(weights, [zh_label(t) for t in target], list(source), title=title, ax=ax, vmax=1.0)
 
 
@@ -49,8 +72,9 @@ def _draw_heads(
     return fig
 
 
-def alignment_explorer(examples: Mapping[str, tuple[Sequence[str], Sequence[str], Sequence[torch.Tensor]]]
-                       ) -> WidgetWithFallback:
+def alignment_explorer(
+    examples: Mapping[str, tuple[Sequence[str], Sequence[str], Sequence[torch.Tensor]]],
+) -> WidgetWithFallback:
     """Dropdowns (sentence, layer, head) over cross-attention maps; static fallback: every head of the
     last layer for the first sentence.
 
@@ -90,8 +114,10 @@ def plot_scores(
     for i, name in enumerate(systems):
         values = [tables[name][c][metric] for c in categories]
         ax.bar(np.arange(len(categories)) + i * width, values, width, label=name)
-    ax.set_xticks(np.arange(len(categories)) + 0.4 - width / 2,
-                  labels=[c.replace("零", "ling").replace("万", "wan") for c in categories])
+    ax.set_xticks(
+        np.arange(len(categories)) + 0.4 - width / 2,
+        labels=[c.replace("零", "ling").replace("万", "wan") for c in categories],
+    )
     ax.set_ylabel(metric)
     ax.set_ylim(0, 105)
     ax.legend(fontsize=8)

@@ -37,15 +37,22 @@ class Translator:
     target: CharVocab
 
     @torch.no_grad()
-    def translate(self, sentences: Sequence[str], beam_size: int = 1, max_new_tokens: int = 24,
-                  batch_size: int = 256, length_penalty: float = 1.0, use_cache: bool = True) -> list[str]:
+    def translate(
+        self,
+        sentences: Sequence[str],
+        beam_size: int = 1,
+        max_new_tokens: int = 24,
+        batch_size: int = 256,
+        length_penalty: float = 1.0,
+        use_cache: bool = True,
+    ) -> list[str]:
         """Chinese translations of English ``sentences`` (greedy when ``beam_size == 1``)."""
         if isinstance(sentences, str):
             raise TypeError("pass a list of sentences, not one str: wrap it in a list")
         self.model.eval()
         out: list[str] = []
         for start in range(0, len(sentences), batch_size):
-            src = pad_batch([self.source.encode(s) for s in sentences[start:start + batch_size]])
+            src = pad_batch([self.source.encode(s) for s in sentences[start : start + batch_size]])
             if beam_size == 1:
                 ids = greedy_decode(self.model, src, max_new_tokens, use_cache=use_cache)
             else:
@@ -68,8 +75,12 @@ class Translator:
         return self.source.tokens(sentence), targets, [m[0] for m in maps]
 
 
-def build_translator(examples: Sequence[dict[str, str]], config: TransformerConfig | None = None,
-                     decoder_layer: Callable[[], nn.Module] | None = None, **sizes: Any) -> Translator:
+def build_translator(
+    examples: Sequence[dict[str, str]],
+    config: TransformerConfig | None = None,
+    decoder_layer: Callable[[], nn.Module] | None = None,
+    **sizes: Any,
+) -> Translator:
     """A fresh translator whose source vocabulary comes from ``examples`` (dicts with ``en``).
 
     ``sizes`` override fields of :class:`TransformerConfig` (``d_model=64``, ``num_decoder_layers=1``);
@@ -78,8 +89,15 @@ def build_translator(examples: Sequence[dict[str, str]], config: TransformerConf
     source = SourceTokenizer.from_sentences(e["en"] for e in examples)
     target = CharVocab()
     base = config or TransformerConfig()
-    fields = {**base.__dict__, **sizes, "src_vocab_size": len(source), "tgt_vocab_size": len(target),
-              "pad_id": PAD, "bos_id": BOS, "eos_id": EOS}
+    fields = {
+        **base.__dict__,
+        **sizes,
+        "src_vocab_size": len(source),
+        "tgt_vocab_size": len(target),
+        "pad_id": PAD,
+        "bos_id": BOS,
+        "eos_id": EOS,
+    }
     return Translator(Transformer(TransformerConfig(**fields), decoder_layer=decoder_layer), source, target)
 
 
@@ -87,6 +105,7 @@ def warmup_cosine(
     optimizer: torch.optim.Optimizer, steps: int, warmup: int
 ) -> torch.optim.lr_scheduler.LambdaLR:
     """Learning rate x step/warmup for ``warmup`` steps, then a cosine decay to 10 % at ``steps``."""
+
     def factor(step: int) -> float:
         if step < warmup:
             return (step + 1) / warmup
@@ -96,19 +115,38 @@ def warmup_cosine(
     return torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
 
 
-def train_translator(translator: Translator, examples: Sequence[dict[str, str]], steps: int,
-                     batch_size: int = 64, lr: float = 1e-3, warmup: int = 100, seed: int = 0,
-                     history: History | None = None, progress: bool = True,
-                     evaluate: Any = None, eval_every: int = 0) -> History:
+def train_translator(
+    translator: Translator,
+    examples: Sequence[dict[str, str]],
+    steps: int,
+    batch_size: int = 64,
+    lr: float = 1e-3,
+    warmup: int = 100,
+    seed: int = 0,
+    history: History | None = None,
+    progress: bool = True,
+    evaluate: Any = None,
+    eval_every: int = 0,
+) -> History:
     """Teacher-forced training of ``translator.model`` on ``examples`` through :func:`nlpcourse.train`."""
     if not examples:
         raise ValueError("no training examples: pass dicts with 'en' and 'zh'")
-    pairs = encode_pairs([e["en"] for e in examples], [e["zh"] for e in examples], translator.source,
-                         translator.target)
+    pairs = encode_pairs(
+        [e["en"] for e in examples], [e["zh"] for e in examples], translator.source, translator.target
+    )
     batches = length_batches(pairs, batch_size, seed=seed)
     trainable = [p for p in translator.model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(trainable, lr=lr, betas=(0.9, 0.98), weight_decay=0.01)
-    return train(translator.model, batches, steps, optimizer, clip=1.0,
-                 scheduler=warmup_cosine(optimizer, steps, min(warmup, max(1, steps // 10))),
-                 history=history, progress=progress, evaluate=evaluate, eval_every=eval_every,
-                 desc="translation")
+    return train(
+        translator.model,
+        batches,
+        steps,
+        optimizer,
+        clip=1.0,
+        scheduler=warmup_cosine(optimizer, steps, min(warmup, max(1, steps // 10))),
+        history=history,
+        progress=progress,
+        evaluate=evaluate,
+        eval_every=eval_every,
+        desc="translation",
+    )

@@ -23,8 +23,18 @@ from torch import Tensor
 
 from nlpcourse.data.numbers import MONTHS
 
-__all__ = ["SPECIALS", "PAD", "BOS", "EOS", "UNK", "SourceTokenizer", "CharVocab", "ZH_CHARACTERS",
-           "wordpiece_unknowns", "pad_batch"]
+__all__ = [
+    "SPECIALS",
+    "PAD",
+    "BOS",
+    "EOS",
+    "UNK",
+    "SourceTokenizer",
+    "CharVocab",
+    "ZH_CHARACTERS",
+    "wordpiece_unknowns",
+    "pad_batch",
+]
 
 SPECIALS = ["<pad>", "<bos>", "<eos>", "<unk>"]
 PAD, BOS, EOS, UNK = range(4)
@@ -40,7 +50,7 @@ def pad_batch(rows: Sequence[Sequence[int]], pad_id: int = PAD) -> Tensor:
     longest = max(len(r) for r in rows)
     out = torch.full((len(rows), longest), pad_id, dtype=torch.long)
     for i, row in enumerate(rows):
-        out[i, :len(row)] = torch.as_tensor(list(row), dtype=torch.long)
+        out[i, : len(row)] = torch.as_tensor(list(row), dtype=torch.long)
     return out
 
 
@@ -58,8 +68,11 @@ class SourceTokenizer:
         from nlpcourse.data.numbers import english_number
 
         words = {t for s in sentences for t in cls.split(s)}
-        words |= {t for n in list(range(20)) + list(range(20, 100, 10)) + [100, 1000]
-                  for t in cls.split(english_number(n))}
+        words |= {
+            t
+            for n in list(range(20)) + list(range(20, 100, 10)) + [100, 1000]
+            for t in cls.split(english_number(n))
+        }
         return cls(words | {"and", "hundred", "thousand", "million"} | set(MONTHS) | set("0123456789"))
 
     @staticmethod
@@ -104,8 +117,10 @@ class CharVocab:
             raise TypeError(f"expected a str, got {type(text).__name__}")
         unknown = sorted({c for c in text if c not in self.stoi or self.stoi[c] < len(SPECIALS)})
         if unknown:
-            raise ValueError(f"characters {unknown} are not in the target vocabulary: it holds only "
-                             f"{''.join(self.itos[len(SPECIALS):])}; build CharVocab(characters) with them")
+            raise ValueError(
+                f"characters {unknown} are not in the target vocabulary: it holds only "
+                f"{''.join(self.itos[len(SPECIALS) :])}; build CharVocab(characters) with them"
+            )
         return [self.stoi[c] for c in text]
 
     def teacher_forcing(self, texts: Sequence[str]) -> tuple[Tensor, Tensor]:
@@ -116,7 +131,7 @@ class CharVocab:
     def decode(self, ids: Sequence[int] | Tensor) -> str:
         """Ids -> text, skipping ``<bos>``/``<pad>`` and stopping at the first ``<eos>``."""
         out = []
-        for i in (ids.tolist() if isinstance(ids, Tensor) else ids):
+        for i in ids.tolist() if isinstance(ids, Tensor) else ids:
             if i == EOS:
                 break
             if i >= len(SPECIALS):

@@ -25,8 +25,7 @@ WRONG: dict[str, list[str]] = {
         # unstable: overflows on [1000, 1001]
         "def softmax(x):\n    return x.exp() / x.exp().sum(dim=-1, keepdim=True)",
         # normalises over the first dimension
-        "def softmax(x):\n"
-        "    e = (x - x.max()).exp()\n    return e / e.sum(dim=0, keepdim=True)",
+        "def softmax(x):\n    e = (x - x.max()).exp()\n    return e / e.sum(dim=0, keepdim=True)",
         # forgets the exponential
         "def softmax(x):\n    return x / x.sum(dim=-1, keepdim=True)",
         # calls torch's implementation instead of writing it
@@ -34,11 +33,9 @@ WRONG: dict[str, list[str]] = {
     ],
     "one_hot": [
         # int64 result
-        "def one_hot(ids, vocab_size):\n"
-        "    return torch.nn.functional.one_hot(ids, vocab_size)",
+        "def one_hot(ids, vocab_size):\n    return torch.nn.functional.one_hot(ids, vocab_size)",
         # no validation: index error instead of ValueError
-        "def one_hot(ids, vocab_size):\n"
-        "    return torch.eye(vocab_size)[ids]",
+        "def one_hot(ids, vocab_size):\n    return torch.eye(vocab_size)[ids]",
         # transposed
         "def one_hot(ids, vocab_size):\n"
         "    if (ids < 0).any() or (ids >= vocab_size).any():\n"

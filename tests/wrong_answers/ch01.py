@@ -223,8 +223,7 @@ WRONG: dict[str, list[str]] = {
         "        words.append(text[i:i + size])\n        i += size\n"
         "    return words",
         # calls the course's own segmenter instead of writing it
-        "def max_match(text, dictionary):\n"
-        "    return forward_max_match(text, dictionary)",
+        "def max_match(text, dictionary):\n    return forward_max_match(text, dictionary)",
     ],
 }
 

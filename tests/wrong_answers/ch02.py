@@ -103,8 +103,7 @@ WRONG: dict[str, list[str]] = {
         # not normalised
         "def noise_probabilities(counts, power=0.75):\n    return counts.double() ** power",
         # normalised before the power: does not sum to 1
-        "def noise_probabilities(counts, power=0.75):\n"
-        "    return (counts.double() / counts.sum()) ** power",
+        "def noise_probabilities(counts, power=0.75):\n    return (counts.double() / counts.sum()) ** power",
         # ignores the power argument
         "def noise_probabilities(counts, power=0.75):\n"
         "    w = counts.double() ** 0.75\n    return w / w.sum()",

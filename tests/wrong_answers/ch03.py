@@ -184,9 +184,11 @@ WRONG: dict[str, list[str]] = {
     ],
     "kneser_ney_model": [
         # the lower order counts occurrences, not continuations
-        _KN.format(lower="sum(n for (_, x), n in self.bigrams.items() if x == w) / self.total",
-                   discount=_D, weight=_W).replace(
-            "self.discount = ", "self.total = sum(self.bigrams.values())\n        self.discount = "),
+        _KN.format(
+            lower="sum(n for (_, x), n in self.bigrams.items() if x == w) / self.total",
+            discount=_D,
+            weight=_W,
+        ).replace("self.discount = ", "self.total = sum(self.bigrams.values())\n        self.discount = "),
         # a fixed discount instead of the estimate n1 / (n1 + 2 n2)
         _KN.format(lower=_CONT, discount="0.75", weight=_W),
         # the interpolation weight is D alone: the mass is not what the discounts freed

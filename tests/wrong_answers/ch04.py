@@ -200,30 +200,32 @@ _MODEL = (
 
 
 def _loop(body: str) -> str:
-    return ("def train_tbptt(model, data, steps, bptt=35, lr=1e-2, clip=0.5):\n"
-            "    optimizer = torch.optim.Adam(model.parameters(), lr=lr)\n"
-            "    losses, state, start = [], None, 0\n"
-            "    for _ in range(steps):\n"
-            "        if start >= data.shape[1] - 1:\n"
-            "            start, state = 0, None\n" + body +
-            "        losses.append(loss.item())\n"
-            "        start += inputs.shape[1]\n"
-            "    return losses\n")
+    return (
+        "def train_tbptt(model, data, steps, bptt=35, lr=1e-2, clip=0.5):\n"
+        "    optimizer = torch.optim.Adam(model.parameters(), lr=lr)\n"
+        "    losses, state, start = [], None, 0\n"
+        "    for _ in range(steps):\n"
+        "        if start >= data.shape[1] - 1:\n"
+        "            start, state = 0, None\n" + body + "        losses.append(loss.item())\n"
+        "        start += inputs.shape[1]\n"
+        "    return losses\n"
+    )
 
 
-_RIGHT_STEP = ("        inputs, targets = get_window(data, start, bptt)\n"
-               "        logits, state = model(inputs, state)\n"
-               "        state = tuple(s.detach() for s in state)\n"
-               "        loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1))\n"
-               "        optimizer.zero_grad()\n"
-               "        loss.backward()\n"
-               "        torch.nn.utils.clip_grad_norm_(model.parameters(), clip)\n"
-               "        optimizer.step()\n")
+_RIGHT_STEP = (
+    "        inputs, targets = get_window(data, start, bptt)\n"
+    "        logits, state = model(inputs, state)\n"
+    "        state = tuple(s.detach() for s in state)\n"
+    "        loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1))\n"
+    "        optimizer.zero_grad()\n"
+    "        loss.backward()\n"
+    "        torch.nn.utils.clip_grad_norm_(model.parameters(), clip)\n"
+    "        optimizer.step()\n"
+)
 
 WRONG["lstm_lm"] = [
     # the course's shared training loop does the truncated BPTT
-    _MODEL +
-    "def train_tbptt(model, data, steps, bptt=35, lr=1e-2, clip=0.5):\n"
+    _MODEL + "def train_tbptt(model, data, steps, bptt=35, lr=1e-2, clip=0.5):\n"
     "    from nlpcourse.train import train\n"
     "    starts = list(range(0, data.shape[1] - 1, bptt))\n"
     "    carried = {'state': None}\n\n"
@@ -244,9 +246,13 @@ WRONG["lstm_lm"] = [
     _MODEL.replace("self.lstm(self.embedding(idx), state)", "self.lstm(self.embedding(idx))")
     + _loop(_RIGHT_STEP),
     # targets not shifted: learns to copy the input token
-    _MODEL + _loop(_RIGHT_STEP.replace(
-        "inputs, targets = get_window(data, start, bptt)",
-        "inputs, _ = get_window(data, start, bptt)\n        targets = inputs")),
+    _MODEL
+    + _loop(
+        _RIGHT_STEP.replace(
+            "inputs, targets = get_window(data, start, bptt)",
+            "inputs, _ = get_window(data, start, bptt)\n        targets = inputs",
+        )
+    ),
     # never zeroes the gradients: every step adds up all earlier gradients
     _MODEL + _loop(_RIGHT_STEP.replace("        optimizer.zero_grad()\n", "")),
 ]

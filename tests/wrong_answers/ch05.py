@@ -25,8 +25,7 @@ WRONG: dict[str, list[str]] = {
         "    w = torch.softmax(q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1]), dim=-2)\n"
         "    return w @ v, w",
         # returns only the output
-        "def attention(q, k, v):\n"
-        "    return F.scaled_dot_product_attention(q, k, v)",
+        "def attention(q, k, v):\n    return F.scaled_dot_product_attention(q, k, v)",
     ],
     "masked_attention": [
         # calls the course's own attention
@@ -198,13 +197,20 @@ WRONG["reversal_encoder"] = [
         "q, k, v = (split_heads(t, self.num_heads) for t in self.qkv(x).chunk(3, dim=-1))",
         "b, s, d = x.shape\n"
         "        q, k, v = (t.reshape(self.num_heads, b * s, d // self.num_heads)\n"
-        "                   for t in self.qkv(x).chunk(3, dim=-1))")
-    .replace("return self.out(merge_heads(attention(q, k, v)[0]))",
-             "return self.out(attention(q, k, v)[0].reshape(b, s, d))") + _ENCODER + _TRAIN,
+        "                   for t in self.qkv(x).chunk(3, dim=-1))",
+    ).replace(
+        "return self.out(merge_heads(attention(q, k, v)[0]))",
+        "return self.out(attention(q, k, v)[0].reshape(b, s, d))",
+    )
+    + _ENCODER
+    + _TRAIN,
     # trained to copy instead of reverse
-    _ATTENTION + _ENCODER + _TRAIN.replace(
+    _ATTENTION
+    + _ENCODER
+    + _TRAIN.replace(
         "inputs, targets = reversal_batch(batch_size, seq_len, vocab_size, generator)",
-        "inputs, _ = reversal_batch(batch_size, seq_len, vocab_size, generator)\n        targets = inputs"),
+        "inputs, _ = reversal_batch(batch_size, seq_len, vocab_size, generator)\n        targets = inputs",
+    ),
     # the optimizer never steps
     _ATTENTION + _ENCODER + _TRAIN.replace("        optimizer.step()\n", ""),
 ]

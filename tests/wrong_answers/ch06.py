@@ -22,11 +22,11 @@ WRONG: dict[str, list[str]] = {
         "    from nlpcourse.pretraining import mask_tokens as course_mask_tokens\n"
         "    return course_mask_tokens(input_ids, mask_id, vocab_size, special_ids, probability, generator)",
         # every chosen token becomes [MASK]
-        _MASK_HEADER + _CHOOSE
+        _MASK_HEADER
+        + _CHOOSE
         + "    inputs = input_ids.clone()\n    inputs[chosen] = mask_id\n    return inputs, labels",
         # special tokens may be chosen too
-        _MASK_HEADER
-        + "    chosen = torch.rand(input_ids.shape, generator=generator) < probability\n"
+        _MASK_HEADER + "    chosen = torch.rand(input_ids.shape, generator=generator) < probability\n"
         "    labels = torch.where(chosen, input_ids, torch.full_like(input_ids, -100))\n"
         "    action = torch.rand(input_ids.shape, generator=generator)\n"
         "    random_ids = torch.randint(5, vocab_size, input_ids.shape, generator=generator)\n"
@@ -34,24 +34,26 @@ WRONG: dict[str, list[str]] = {
         "    r = chosen & (action >= 0.8) & (action < 0.9)\n    inputs[r] = random_ids[r]\n"
         "    return inputs, labels",
         # labels at every position: the loss would be computed on all tokens
-        _MASK_HEADER + _CHOOSE
+        _MASK_HEADER
+        + _CHOOSE
         + "    inputs = input_ids.clone()\n    inputs[chosen & (action < 0.8)] = mask_id\n"
         "    r = chosen & (action >= 0.8) & (action < 0.9)\n    inputs[r] = random_ids[r]\n"
         "    return inputs, input_ids.clone()",
         # random replacements drawn from the whole vocabulary, specials included
-        _MASK_HEADER + _CHOOSE
+        _MASK_HEADER
+        + _CHOOSE
         + "    random_ids = torch.randint(vocab_size, input_ids.shape, generator=generator)\n"
         "    inputs = input_ids.clone()\n    inputs[chosen & (action < 0.8)] = mask_id\n"
         "    r = chosen & (action >= 0.8) & (action < 0.9)\n    inputs[r] = random_ids[r]\n"
         "    return inputs, labels",
         # overlapping ranges: random tokens overwrite some [MASK]s (70/10/20)
-        _MASK_HEADER + _CHOOSE
+        _MASK_HEADER
+        + _CHOOSE
         + "    inputs = input_ids.clone()\n    inputs[chosen & (action < 0.8)] = mask_id\n"
         "    r = chosen & (action < 0.1)\n    inputs[r] = random_ids[r]\n"
         "    return inputs, labels",
         # modifies input_ids in place
-        _MASK_HEADER + _CHOOSE
-        + "    inputs = input_ids\n    inputs[chosen & (action < 0.8)] = mask_id\n"
+        _MASK_HEADER + _CHOOSE + "    inputs = input_ids\n    inputs[chosen & (action < 0.8)] = mask_id\n"
         "    r = chosen & (action >= 0.8) & (action < 0.9)\n    inputs[r] = random_ids[r]\n"
         "    return inputs, labels",
     ],
@@ -149,8 +151,7 @@ WRONG: dict[str, list[str]] = {
         "    from nlpcourse.pretraining import permutation_mask as course_mask\n"
         "    return course_mask(order)",
         # compares the order's entries instead of the ranks
-        "def permutation_mask(order):\n"
-        "    o = torch.tensor(order)\n    return o[None, :] < o[:, None]",
+        "def permutation_mask(order):\n    o = torch.tensor(order)\n    return o[None, :] < o[:, None]",
         # a position may see itself
         "def permutation_mask(order):\n"
         "    rank = torch.empty(len(order), dtype=torch.long)\n"
@@ -195,9 +196,11 @@ WRONG["pretraining_step"] = [
     # NSP labels read the wrong way round
     _STEP.replace("next_sentence_label)\n", "1 - next_sentence_label)\n"),
     # predicts every token, not only the masked ones
-    _STEP.replace("mlm_loss(model.cls.predictions(hidden), labels)",
-                  "F.cross_entropy(model.cls.predictions(hidden).flatten(0, 1),\n"
-                  "                          torch.where(labels == -100, input_ids, labels).flatten())"),
+    _STEP.replace(
+        "mlm_loss(model.cls.predictions(hidden), labels)",
+        "F.cross_entropy(model.cls.predictions(hidden).flatten(0, 1),\n"
+        "                          torch.where(labels == -100, input_ids, labels).flatten())",
+    ),
 ]
 
 #: wrong answers that the visible checks alone must reject (the student sees these before grading)

@@ -3,9 +3,13 @@
 CHAPTER = "07_huggingface"
 
 _RIGHT = {
-    "attention.self.query": "self_attn.q_proj", "attention.self.key": "self_attn.k_proj",
-    "attention.self.value": "self_attn.v_proj", "attention.output.dense": "self_attn.out_proj",
-    "attention.output.LayerNorm": "norm1", "intermediate.dense": "linear1", "output.dense": "linear2",
+    "attention.self.query": "self_attn.q_proj",
+    "attention.self.key": "self_attn.k_proj",
+    "attention.self.value": "self_attn.v_proj",
+    "attention.output.dense": "self_attn.out_proj",
+    "attention.output.LayerNorm": "norm1",
+    "intermediate.dense": "linear1",
+    "output.dense": "linear2",
     "output.LayerNorm": "norm2",
 }
 
@@ -13,18 +17,20 @@ _RIGHT = {
 def _renamer(changes: dict[str, str]) -> str:
     """An our_name that renames with the right table except for ``changes``."""
     table = {**_RIGHT, **changes}
-    return ("def our_name(key):\n"
-            f"    table = {table!r}\n"
-            "    p = key.split('.')\n"
-            "    if p[:2] != ['encoder', 'layer']:\n        return key\n"
-            "    m = '.'.join(p[3:-1])\n"
-            "    return '.'.join([*p[:3], table.get(m, m), p[-1]])")
+    return (
+        "def our_name(key):\n"
+        f"    table = {table!r}\n"
+        "    p = key.split('.')\n"
+        "    if p[:2] != ['encoder', 'layer']:\n        return key\n"
+        "    m = '.'.join(p[3:-1])\n"
+        "    return '.'.join([*p[:3], table.get(m, m), p[-1]])"
+    )
+
 
 WRONG: dict[str, list[str]] = {
     "wordpiece": [
         # lets the library's tokenizer do it
-        "def wordpiece_tokenize(word, vocab):\n"
-        "    return tokenizer.tokenize(word)",
+        "def wordpiece_tokenize(word, vocab):\n    return tokenizer.tokenize(word)",
         # shortest match first
         "def wordpiece_tokenize(word, vocab):\n"
         "    pieces, start = [], 0\n"
@@ -127,9 +133,7 @@ WRONG: dict[str, list[str]] = {
     ],
     "our_name": [
         # calls the course's own key map
-        "def our_name(key):\n"
-        "    from nlpcourse.pretraining import our_key\n"
-        "    return our_key(key)",
+        "def our_name(key):\n    from nlpcourse.pretraining import our_key\n    return our_key(key)",
         # leaves every name as it is
         "def our_name(key):\n    return key",
         # norm1 and norm2 swapped: everything loads, the numbers differ
@@ -172,11 +176,17 @@ WRONG["sentence_search"] = [
     "    from nlpcourse.pretrained import sentence_embeddings\n"
     "    return sentence_embeddings(texts, tokenizer, model, batch_size=batch_size)\n\n" + _SEARCH,
     # averages the padding positions too
-    _EMBED.replace("mean_pool(model(**batch).last_hidden_state, batch['attention_mask'])",
-                   "model(**batch).last_hidden_state.mean(dim=1)") + _SEARCH,
+    _EMBED.replace(
+        "mean_pool(model(**batch).last_hidden_state, batch['attention_mask'])",
+        "model(**batch).last_hidden_state.mean(dim=1)",
+    )
+    + _SEARCH,
     # the [CLS] vector instead of the mean
-    _EMBED.replace("mean_pool(model(**batch).last_hidden_state, batch['attention_mask'])",
-                   "model(**batch).last_hidden_state[:, 0]") + _SEARCH,
+    _EMBED.replace(
+        "mean_pool(model(**batch).last_hidden_state, batch['attention_mask'])",
+        "model(**batch).last_hidden_state[:, 0]",
+    )
+    + _SEARCH,
     # vectors left at their length
     _EMBED.replace("vectors.append(pooled / pooled.norm(dim=-1, keepdim=True))", "vectors.append(pooled)")
     + _SEARCH,

@@ -174,8 +174,11 @@ WRONG: dict[str, list[str]] = {
         "    return fine_tune(model, data, steps=steps, lr=lr, batch_size=batch_size, seed=seed,\n"
         "                     progress=False)['loss']",
         # trains with the labels shuffled away from their reviews
-        _LOOP.format(lr="lr", update="        labels = labels[torch.randperm(len(labels))]\n"
-                                     "        loss = F.cross_entropy(logits, labels)\n" + _STEP),
+        _LOOP.format(
+            lr="lr",
+            update="        labels = labels[torch.randperm(len(labels))]\n"
+            "        loss = F.cross_entropy(logits, labels)\n" + _STEP,
+        ),
     ],
 }
 

@@ -34,11 +34,14 @@ _TRAIN = (
     "    train_translator(model, examples, steps=CAPSTONE_STEPS, lr=LR, seed=SEED)\n"
     "    return model\n"
 )
-_CROSS = ("        x = self.norms[1](x + self.cross_attn(x, memory, memory, mask=memory_mask,"
-          " need_weights=False)[0])\n")
+_CROSS = (
+    "        x = self.norms[1](x + self.cross_attn(x, memory, memory, mask=memory_mask,"
+    " need_weights=False)[0])\n"
+)
 _RIGHT_FORWARD = (
     "        x = self.norms[0](x + self.self_attn(x, mask=self_mask, need_weights=False)[0])\n"
-    + _CROSS + "        return self.norms[2](x + self.ff(x))\n"
+    + _CROSS
+    + "        return self.norms[2](x + self.ff(x))\n"
 )
 
 WRONG: dict[str, list[str]] = {
@@ -60,8 +63,7 @@ WRONG: dict[str, list[str]] = {
         "    n = tgt.shape[1]\n"
         "    return torch.ones(n, n, dtype=torch.bool).tril() & (tgt != pad_id)[:, None, :]",
         # calls the course's implementation
-        "def decoder_mask(tgt, pad_id):\n"
-        "    return decoder_self_mask(tgt, pad_id)",
+        "def decoder_mask(tgt, pad_id):\n    return decoder_self_mask(tgt, pad_id)",
     ],
     "cross_attention": [
         # ignores the padding mask
@@ -146,15 +148,16 @@ WRONG: dict[str, list[str]] = {
         # no causal mask: the decoder reads the answer during teacher forcing
         _LAYER_INIT
         + "        x = self.norms[0](x + self.self_attn(x, need_weights=False)[0])\n"
-        + _CROSS + "        return self.norms[2](x + self.ff(x))\n" + _TRAIN,
+        + _CROSS
+        + "        return self.norms[2](x + self.ff(x))\n"
+        + _TRAIN,
         # "cross"-attention over the decoder states: the source is never read
         _LAYER_INIT
         + "        x = self.norms[0](x + self.self_attn(x, mask=self_mask, need_weights=False)[0])\n"
         "        x = self.norms[1](x + self.cross_attn(x, mask=self_mask, need_weights=False)[0])\n"
         "        return self.norms[2](x + self.ff(x))\n" + _TRAIN,
         # a right layer, never trained
-        _LAYER_INIT + _RIGHT_FORWARD
-        + "\n\ndef train_my_translator(examples):\n"
+        _LAYER_INIT + _RIGHT_FORWARD + "\n\ndef train_my_translator(examples):\n"
         "    return build_translator(examples, decoder_layer=lambda: MyDecoderLayer(64, 4, 256), **MODEL)\n",
         # wraps the course's DecoderLayer
         "from nlpcourse.transformer import DecoderLayer\n\n"

@@ -236,11 +236,13 @@ WRONG: dict[str, list[str]] = {
         # labels the start one token too early (the token before the answer)
         _capstone_train(label="(max(s - 1, 0), e)") + _CAPSTONE_ANSWERS,
         # answers with the word pieces, not the context's characters
-        _capstone_train() + _CAPSTONE_ANSWERS.replace(
+        _capstone_train()
+        + _CAPSTONE_ANSWERS.replace(
             "answers.append(context[int(enc['offset_mapping'][i, s, 0]):\n"
             "                               int(enc['offset_mapping'][i, e, 1])])",
             "answers.append(tokenizer.convert_tokens_to_string(\n"
-            "            tokenizer.convert_ids_to_tokens(enc['input_ids'][i, s:e + 1].tolist())))"),
+            "            tokenizer.convert_ids_to_tokens(enc['input_ids'][i, s:e + 1].tolist())))",
+        ),
         # a learning rate far too small to learn anything in 30 steps
         _capstone_train(lr="5e-7") + _CAPSTONE_ANSWERS,
     ],

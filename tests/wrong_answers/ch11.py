@@ -2,9 +2,11 @@
 
 CHAPTER = "11_trends"
 
-_CLIP_HEAD = ("def train_clip(images, captions, vocab, steps, seed):\n"
-              "    torch.manual_seed(seed)\n"
-              "    model = ToyClip(ClipConfig(vocab_size=len(vocab)))\n")
+_CLIP_HEAD = (
+    "def train_clip(images, captions, vocab, steps, seed):\n"
+    "    torch.manual_seed(seed)\n"
+    "    model = ToyClip(ClipConfig(vocab_size=len(vocab)))\n"
+)
 
 WRONG: dict[str, list[str]] = {
     "fit_loglog": [
@@ -121,16 +123,14 @@ WRONG: dict[str, list[str]] = {
         # returns the model untrained
         _CLIP_HEAD + "    return model.eval()",
         # pairs every image with another image's caption (shuffled captions): nothing to learn
-        _CLIP_HEAD +
-        "    shuffled = [captions[(i + 1) % len(captions)] for i in range(len(captions))]\n"
+        _CLIP_HEAD + "    shuffled = [captions[(i + 1) % len(captions)] for i in range(len(captions))]\n"
         "    def loss_fn(m, batch):\n"
         "        return clip_loss(m.encode_images(batch[0]), m.encode_texts(batch[1]), m.logit_scale.exp())\n"
         "    train(model, clip_batches(images, shuffled, vocab, batch_size=64, seed=seed), steps,\n"
         "          torch.optim.Adam(model.parameters(), lr=3e-3), loss_fn=loss_fn, progress=False)\n"
         "    return model.eval()",
         # far too few steps
-        _CLIP_HEAD +
-        "    def loss_fn(m, batch):\n"
+        _CLIP_HEAD + "    def loss_fn(m, batch):\n"
         "        return clip_loss(m.encode_images(batch[0]), m.encode_texts(batch[1]), m.logit_scale.exp())\n"
         "    train(model, clip_batches(images, captions, vocab, batch_size=64, seed=seed), 3,\n"
         "          torch.optim.Adam(model.parameters(), lr=3e-3), loss_fn=loss_fn, progress=False)\n"
