@@ -191,7 +191,7 @@ def shown_strings(notebook: nbformat.NotebookNode) -> list[str]:
                 continue
             func = node.func
             name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-            if name in CHECKS and node.args:
+            if (name in CHECKS or name == "tr") and node.args:  # tr("{n} ...", n=...): a template
                 take(node.args[0])
                 if name == "check_true" and len(node.args) > 2:
                     take(node.args[2])

@@ -72,6 +72,12 @@ class Student:
     name: str
     outcome: str  # Result.outcome: "ok" or the reasons, e.g. "timeout"
     lost: frozenset[str] = frozenset()  # check cells that score 0; the others get full points
+    #: other outcomes that are right too (the memory cgroup may kill the kernel before the watchdog
+    #: stops it, or the other way round, depending on the machine's load)
+    also: tuple[str, ...] = ()
+
+    def gets(self, outcome: str) -> bool:
+        return outcome == self.outcome or outcome in self.also
 
     @property
     def graded(self) -> bool:
@@ -119,7 +125,7 @@ STUDENTS = [
     # item 4: a check cell whose last value claims 1e9 points
     Student("partial_credit", "ok", frozenset({"softmax_check"})),
     # item 5: 6 GiB in memfd files, which per-process limits do not see
-    Student("memfd_6gb", "memory limit, kernel died", ALL),
+    Student("memfd_6gb", "memory limit, kernel died", ALL, also=("memory limit",)),
     # item 6: symbolic links
     Student("link_to_solution", "rejected submission"),
     Student("link_to_other", "rejected submission"),
@@ -570,7 +576,8 @@ def test_exit_code_lists_only_the_ungraded(run):
     count = len(ungraded) + len(BAD_IDS)
     assert line.startswith(f"could not grade {count} submission(s): "), run.stderr[-3000:]
     for student in STUDENTS:
-        assert (f"{student.name} ({student.outcome})" in line) is not student.graded, (student, line)
+        listed = any(f"{student.name} ({o})" in line for o in (student.outcome, *student.also))
+        assert listed is not student.graded, (student, line)
     for student in BY_NAME:
         assert f"\n{student} " in run.stdout, f"{student} missing from the summary table:\n{run.stdout}"
 
@@ -578,7 +585,7 @@ def test_exit_code_lists_only_the_ungraded(run):
 @pytest.mark.parametrize("student", STUDENTS, ids=lambda s: s.name)
 def test_each_submission_gets_its_own_outcome(course, run, student: Student):
     result = results(course)[student.name]
-    assert (", ".join(result["reasons"]) or "ok") == student.outcome, result
+    assert student.gets(", ".join(result["reasons"]) or "ok"), result
     scores = gradebook_scores(course)
     if not student.graded:
         assert result["score"] is None and student.name not in scores, (result, scores.get(student.name))
@@ -596,7 +603,7 @@ def test_csv_for_the_lms_has_every_student(course, run):
     assert set(rows) == set(BY_NAME) | set(BAD_IDS)
     for name, student in BY_NAME.items():
         row = rows[name]
-        assert row["status"] == student.outcome, row
+        assert student.gets(row["status"]), row
         if student.graded:
             assert float(row["score"]) == student.score and float(row["max_score"]) == 7.0, row
         else:  # empty, not 0: an import into the LMS must not look like a grade

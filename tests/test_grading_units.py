@@ -33,8 +33,9 @@ def recorded(monkeypatch) -> list[dict]:
 
     sent: list[dict] = []
     monkeypatch.setattr(checks, "_RECORDING", True)
-    monkeypatch.setattr(IPython.display, "publish_display_data",
-                        lambda data, *a, **k: sent.append(data[checks.RECORD_MIME]))
+    monkeypatch.setattr(
+        IPython.display, "publish_display_data", lambda data, *a, **k: sent.append(data[checks.RECORD_MIME])
+    )
     return sent
 
 
@@ -93,8 +94,9 @@ def test_wrong_or_forged_records_fail(recorded, case):
 
 def test_accuracy_is_recomputed_by_the_grader(recorded):
     labels = torch.tensor([0, 1, 1, 0])
-    golden = golden_records(recorded,
-                            lambda: checks.check_accuracy("acc", torch.tensor([0, 1, 1, 0]), labels, 0.75))
+    golden = golden_records(
+        recorded, lambda: checks.check_accuracy("acc", torch.tensor([0, 1, 1, 0]), labels, 0.75)
+    )
     good = golden_records(recorded, lambda: checks.check_accuracy("acc", [0, 1, 0, 0], ..., ...))
     bad = golden_records(recorded, lambda: checks.check_accuracy("acc", [1, 0, 0, 0], ..., ...))
     assert verdict(golden, good) is None
@@ -102,9 +104,21 @@ def test_accuracy_is_recomputed_by_the_grader(recorded):
 
 
 def test_plain_values_round_trip():
-    values = [None, True, 3, 2**70, -0.5, float("nan"), "ü", b"\x00", [1, (2, 3)], {"a": [1.5]},
-              np.float32(1.5), np.array([[1, 2]], dtype=np.int16),
-              torch.tensor([1.0, 2.0], dtype=torch.bfloat16)]
+    values = [
+        None,
+        True,
+        3,
+        2**70,
+        -0.5,
+        float("nan"),
+        "ü",
+        b"\x00",
+        [1, (2, 3)],
+        {"a": [1.5]},
+        np.float32(1.5),
+        np.array([[1, 2]], dtype=np.int16),
+        torch.tensor([1.0, 2.0], dtype=torch.bfloat16),
+    ]
     for value in values:
         back = checks.decode(checks._encode(value))
         if isinstance(value, torch.Tensor):
@@ -120,18 +134,20 @@ def test_plain_values_round_trip():
 def test_strip_expected_keeps_comments_and_delimiters():
     source = (
         'check_tensor("a", f(2, 3), torch.tensor([[0.0, 1.0],\n'
-        '    [2.0, 3.0]]), atol=1e-3)  # é, a comment\n'
+        "    [2.0, 3.0]]), atol=1e-3)  # é, a comment\n"
         "### BEGIN HIDDEN TESTS\n"
         'check_accuracy("acc", preds, labels=torch.tensor([1]), minimum=0.8)\n'
         'nlpcourse.check.check_equal("b", g(), [1, 2])\n'
-        "### END HIDDEN TESTS\n")
+        "### END HIDDEN TESTS\n"
+    )
     stripped = strip_expected(source)
     assert stripped == (
         'check_tensor("a", f(2, 3), ..., atol=1e-3)  # é, a comment\n'
         "### BEGIN HIDDEN TESTS\n"
         'check_accuracy("acc", preds, labels=..., minimum=...)\n'
         'nlpcourse.check.check_equal("b", g(), ...)\n'
-        "### END HIDDEN TESTS\n")
+        "### END HIDDEN TESTS\n"
+    )
 
 
 def test_every_chapter_check_cell_strips_to_valid_python():
@@ -151,26 +167,31 @@ def test_every_chapter_check_cell_strips_to_valid_python():
 # --- static review --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("source", "flag"), [
-    ("import sys\nsys.modules['nlpcourse.check'] = 1", "sys.modules"),
-    ("get_ipython().input_transformers_post.append(f)", "input transformers"),
-    ("get_ipython().ast_transformers.append(f)", "AST transformers"),
-    ("get_ipython().set_custom_exc((Exception,), h)", "set_custom_exc"),
-    ("import sys\nf = sys._getframe(1).f_locals", "frames"),
-    ("import nlpcourse.check as c\nc.check_tensor = f", "nlpcourse.check"),
-    ("import torch\ntorch.isclose = f", "patches torch.isclose"),
-    ("import gc", "gc"),
-    ("import ctypes", "ctypes"),
-    ("class A:\n    def __del__(self):\n        pass", "finalizers"),
-    ("%time exec('x = 1')", "exec()"),
-])
+@pytest.mark.parametrize(
+    ("source", "flag"),
+    [
+        ("import sys\nsys.modules['nlpcourse.check'] = 1", "sys.modules"),
+        ("get_ipython().input_transformers_post.append(f)", "input transformers"),
+        ("get_ipython().ast_transformers.append(f)", "AST transformers"),
+        ("get_ipython().set_custom_exc((Exception,), h)", "set_custom_exc"),
+        ("import sys\nf = sys._getframe(1).f_locals", "frames"),
+        ("import nlpcourse.check as c\nc.check_tensor = f", "nlpcourse.check"),
+        ("import torch\ntorch.isclose = f", "patches torch.isclose"),
+        ("import gc", "gc"),
+        ("import ctypes", "ctypes"),
+        ("class A:\n    def __del__(self):\n        pass", "finalizers"),
+        ("%time exec('x = 1')", "exec()"),
+    ],
+)
 def test_suspicious_code_is_flagged(source, flag):
     assert flag in suspicious([source])
 
 
 def test_ordinary_code_is_not_flagged():
-    source = ("import torch\nx = torch.stack([torch.ones(2)]).softmax(-1)\nfor m in model.modules():\n"
-              "    pass\nimport numpy as np\n")
+    source = (
+        "import torch\nx = torch.stack([torch.ones(2)]).softmax(-1)\nfor m in model.modules():\n"
+        "    pass\nimport numpy as np\n"
+    )
     assert suspicious([source]) == []
 
 
@@ -241,12 +262,16 @@ def test_archives_are_extracted_as_contents_only(tmp_path):
     link = zipfile.ZipInfo("link")
     link.external_attr = (stat.S_IFLNK | 0o777) << 16
     archive = tmp_path / "class.zip"
-    archive.write_bytes(_zip([
-        ("a_attempt.zip", _zip([(setuid, b"binary")])),
-        ("b_traversal.zip", _zip([("../../escape.txt", b"x")])),
-        ("c_link.zip", _zip([(link, b"/etc/shadow")])),
-        ("d_bomb.zip", _zip([("zeros", b"\0" * (8 * 2**20))])),
-    ]))
+    archive.write_bytes(
+        _zip(
+            [
+                ("a_attempt.zip", _zip([(setuid, b"binary")])),
+                ("b_traversal.zip", _zip([("../../escape.txt", b"x")])),
+                ("c_link.zip", _zip([(link, b"/etc/shadow")])),
+                ("d_bomb.zip", _zip([("zeros", b"\0" * (8 * 2**20))])),
+            ]
+        )
+    )
     refused = extract(archive, tmp_path / "out", limit=4 * 2**20)
     mode = (tmp_path / "out" / "a_attempt.zip.contents" / f"{CHAPTER}.ipynb").stat().st_mode
     assert not mode & (stat.S_ISUID | 0o111)
@@ -272,11 +297,14 @@ def test_cgroup_limits_memory_including_memfd(tmp_path):
     group = Cgroup(f"unit-{os.getpid()}", 256 * 2**20, 32)
     group.create()
     try:
-        code = ("import os\nfd = os.memfd_create('x')\nos.ftruncate(fd, 512 * 2**20)\n"
-                "f = open(fd, 'wb', closefd=False)\nfor _ in range(512): f.write(b'x' * 2**20)\n"
-                "print('done')")
-        process = subprocess.Popen([*group.enter_command(), sys.executable, "-c", code],
-                                   stdout=subprocess.PIPE)
+        code = (
+            "import os\nfd = os.memfd_create('x')\nos.ftruncate(fd, 512 * 2**20)\n"
+            "f = open(fd, 'wb', closefd=False)\nfor _ in range(512): f.write(b'x' * 2**20)\n"
+            "print('done')"
+        )
+        process = subprocess.Popen(
+            [*group.enter_command(), sys.executable, "-c", code], stdout=subprocess.PIPE
+        )
         try:
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:

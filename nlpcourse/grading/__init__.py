@@ -17,5 +17,18 @@ from nlpcourse.grading.outcome import Reason, Result, format_table, printable
 from nlpcourse.grading.runner import Options, Report, default_workers, export, grade
 from nlpcourse.grading.sandbox import Limits, SandboxError, parse_size
 
-__all__ = ["GradingError", "Limits", "Options", "Reason", "Report", "Result", "SandboxError",
-           "default_workers", "export", "format_table", "grade", "parse_size", "printable"]
+__all__ = [
+    "GradingError",
+    "Limits",
+    "Options",
+    "Reason",
+    "Report",
+    "Result",
+    "SandboxError",
+    "default_workers",
+    "export",
+    "format_table",
+    "grade",
+    "parse_size",
+    "printable",
+]

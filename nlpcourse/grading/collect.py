@@ -43,8 +43,10 @@ MAX_MEMBERS = 10_000
 def default_regexp(chapter: str) -> str:
     """nbgrader's example LMS file name, anchored on the base name: the first ``_attempt_<time>_``
     ends the student id, so a file name cannot claim another student or another time."""
-    return (rf"^(?:{re.escape(chapter)}|[^_]+)_(?P<student_id>[A-Za-z0-9][A-Za-z0-9_.@+\-]*?)"
-            r"_attempt_(?P<timestamp>\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2})_(?P<file_id>.+)$")
+    return (
+        rf"^(?:{re.escape(chapter)}|[^_]+)_(?P<student_id>[A-Za-z0-9][A-Za-z0-9_.@+\-]*?)"
+        r"_attempt_(?P<timestamp>\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2})_(?P<file_id>.+)$"
+    )
 
 
 class ArchiveError(ValueError):
@@ -73,8 +75,9 @@ def read_regular(path: Path, limit: int) -> bytes:
         if not stat.S_ISREG(info.st_mode):
             raise ArchiveError(f"{path.name} is not a regular file")
         if info.st_size > limit:
-            raise ArchiveError(f"{path.name} is {info.st_size / 2**20:.0f} MiB, over the "
-                               f"{limit / 2**20:.0f} MiB limit")
+            raise ArchiveError(
+                f"{path.name} is {info.st_size / 2**20:.0f} MiB, over the {limit / 2**20:.0f} MiB limit"
+            )
         with os.fdopen(os.dup(fd), "rb") as f:
             data = f.read(limit + 1)
         if len(data) > limit:
@@ -131,8 +134,9 @@ class _Budget:
         if size <= self.left:
             self.left -= size
         else:
-            raise ArchiveError(f"{name} takes the archive past the {self.limit / 2**20:.0f} MiB limit "
-                               "on extracted files")
+            raise ArchiveError(
+                f"{name} takes the archive past the {self.limit / 2**20:.0f} MiB limit on extracted files"
+            )
 
 
 def _safe_name(name: str) -> PurePosixPath:
@@ -179,8 +183,9 @@ def _extract_tar(archive: Path, dest: Path, budget: _Budget) -> None:
             _write_new(dest / name, f.read(member.size) if f else b"")
 
 
-def extract(archive: Path, dest: Path, limit: int, depth: int = 0,
-            budget: _Budget | None = None) -> dict[Path, str]:
+def extract(
+    archive: Path, dest: Path, limit: int, depth: int = 0, budget: _Budget | None = None
+) -> dict[Path, str]:
     """Extract ``archive`` into ``dest`` (contents only: no modes, owners or links), then every
     archive inside it into a folder of its name. Returns nested archives that were refused, with why;
     raises :class:`ArchiveError` when ``archive`` itself is refused."""
@@ -219,16 +224,18 @@ def _timestamp(folder: Path) -> datetime | None:
 
 def _from_folder(student: str, folder: Path, chapter: str) -> Submission:
     if folder.is_symlink():
-        return Submission(student, None, problem=f"{folder.name} is a symbolic link: not graded",
-                          rejected=True)
+        return Submission(
+            student, None, problem=f"{folder.name} is a symbolic link: not graded", rejected=True
+        )
     if (folder / chapter).is_symlink():
         return Submission(student, None, problem=f"{chapter}/ is a symbolic link: not graded", rejected=True)
     if (folder / chapter).is_dir():  # nbgrader's submitted/<student>/<chapter>/
         folder = folder / chapter
     files, refused = _walk(folder)
     notebook = folder / f"{chapter}.ipynb"
-    sub = Submission(student, notebook if notebook in files else None, _timestamp(folder), files,
-                     folder=folder)
+    sub = Submission(
+        student, notebook if notebook in files else None, _timestamp(folder), files, folder=folder
+    )
     if refused:
         sub.problem = "refused: " + "; ".join(refused[:3]) + (" ..." if len(refused) > 3 else "")
         sub.rejected = True
@@ -239,8 +246,9 @@ def _from_folder(student: str, folder: Path, chapter: str) -> Submission:
 
 def _student_folders(source: Path, chapter: str) -> list[Submission]:
     subs = []
-    for folder in sorted(p for p in source.iterdir()
-                         if (p.is_dir() or p.is_symlink()) and not p.name.startswith(".")):
+    for folder in sorted(
+        p for p in source.iterdir() if (p.is_dir() or p.is_symlink()) and not p.name.startswith(".")
+    ):
         subs.append(_from_folder(folder.name, folder, chapter))
     return subs
 
@@ -286,8 +294,10 @@ def _lms_files(source: Path, chapter: str, regexp: str, refused: dict[Path, str]
     for student, names in claims.items():
         sub = by_student[student]
         if len(names) > 1 and not sub.problem:
-            sub.problem = (f"{len(names)} uploads claim to be {student}'s {chapter}.ipynb "
-                           f"({', '.join(sorted(names)[:3])}): keep one and grade again")
+            sub.problem = (
+                f"{len(names)} uploads claim to be {student}'s {chapter}.ipynb "
+                f"({', '.join(sorted(names)[:3])}): keep one and grade again"
+            )
             sub.rejected = True
     for sub in by_student.values():
         if sub.notebook is not None:
@@ -303,14 +313,19 @@ def _class_folder(folder: Path, chapter: str) -> Path:
     """Step down through single folders that are not student folders (``class.zip/submitted/...``)."""
     while True:
         entries = [p for p in folder.iterdir() if not p.name.startswith(".")]
-        if (len(entries) != 1 or not entries[0].is_dir() or entries[0].is_symlink()
-                or _looks_like_student(entries[0], chapter)):
+        if (
+            len(entries) != 1
+            or not entries[0].is_dir()
+            or entries[0].is_symlink()
+            or _looks_like_student(entries[0], chapter)
+        ):
             return folder
         folder = entries[0]
 
 
-def collect(source: Path, chapter: str, workdir: Path, regexp: str | None = None,
-            limit: int = 256 * 2**20) -> list[Submission]:
+def collect(
+    source: Path, chapter: str, workdir: Path, regexp: str | None = None, limit: int = 256 * 2**20
+) -> list[Submission]:
     """All submissions of ``chapter`` in ``source`` (a folder, or a ``.zip`` unpacked into ``workdir``).
 
     Every student found gets a :class:`Submission`, with ``problem`` set when it cannot be graded:
@@ -331,9 +346,11 @@ def collect(source: Path, chapter: str, workdir: Path, regexp: str | None = None
     if not source.is_dir():
         raise FileNotFoundError(f"no submissions at {source}: pass a folder of student folders or a .zip")
     source = _class_folder(source, chapter)
-    folders = [p for p in source.iterdir()
-               if (p.is_dir() or p.is_symlink()) and not p.name.startswith(".")
-               and not p.name.endswith(".contents")]
+    folders = [
+        p
+        for p in source.iterdir()
+        if (p.is_dir() or p.is_symlink()) and not p.name.startswith(".") and not p.name.endswith(".contents")
+    ]
     if folders:  # a folder of student folders is never an LMS download
         subs = _student_folders(source, chapter)
     else:
@@ -341,8 +358,10 @@ def collect(source: Path, chapter: str, workdir: Path, regexp: str | None = None
     for sub in subs:
         if not STUDENT_ID.fullmatch(sub.student):
             sub.rejected = True
-            sub.problem = (f"invalid student id {sub.student!r}: use ASCII letters, digits and _ . @ + -, "
-                           "starting with a letter or digit")
+            sub.problem = (
+                f"invalid student id {sub.student!r}: use ASCII letters, digits and _ . @ + -, "
+                "starting with a letter or digit"
+            )
         elif sub.problem:
             continue
         elif sub.notebook is None:

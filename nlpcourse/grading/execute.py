@@ -40,10 +40,13 @@ __all__ = ["Job", "Executed", "SandboxedExecute", "run_job", "init_worker"]
 #: Messages whose content counts towards the output limit.
 OUTPUT_MESSAGES = {"stream", "display_data", "execute_result", "error", "update_display_data"}
 #: Signals a kernel can die of, with the limit that sends them.
-SIGNALS = {signal.SIGXCPU: "hit the CPU time limit (SIGXCPU)",
-           signal.SIGXFSZ: "hit the file size limit (SIGXFSZ)",
-           signal.SIGKILL: "was killed (SIGKILL)", signal.SIGSEGV: "crashed (SIGSEGV)",
-           signal.SIGABRT: "aborted (SIGABRT)"}
+SIGNALS = {
+    signal.SIGXCPU: "hit the CPU time limit (SIGXCPU)",
+    signal.SIGXFSZ: "hit the file size limit (SIGXFSZ)",
+    signal.SIGKILL: "was killed (SIGKILL)",
+    signal.SIGSEGV: "crashed (SIGSEGV)",
+    signal.SIGABRT: "aborted (SIGABRT)",
+}
 MEMORY_ERRORS = ("MemoryError", "can't allocate memory", "Cannot allocate memory", "std::bad_alloc")
 #: Bytes of check records (plain answers sent to the grader) accepted per notebook.
 RECORDS_BUDGET = 128 * 2**20
@@ -78,8 +81,7 @@ class Executed:
 
 
 def _error(ename: str, evalue: str) -> NotebookNode:
-    return NotebookNode(output_type="error", ename=ename, evalue=evalue,
-                        traceback=[f"{ename}: {evalue}"])
+    return NotebookNode(output_type="error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
 
 
 def _size(content: dict[str, Any], buffers: Any = None) -> int:
@@ -95,9 +97,19 @@ def _size(content: dict[str, Any], buffers: Any = None) -> int:
 class SandboxedExecute(Execute):
     """nbgrader's Execute preprocessor with its kernel in a sandbox and its output bounded."""
 
-    def __init__(self, *, sandbox: Sandbox, chapter: str, files: list[tuple[str, str]], run: Path,
-                 work: Path, config: Config | None = None, sources: dict[int, str] | None = None,
-                 checks: dict[int, str] | None = None, **kwargs) -> None:
+    def __init__(
+        self,
+        *,
+        sandbox: Sandbox,
+        chapter: str,
+        files: list[tuple[str, str]],
+        run: Path,
+        work: Path,
+        config: Config | None = None,
+        sources: dict[int, str] | None = None,
+        checks: dict[int, str] | None = None,
+        **kwargs,
+    ) -> None:
         # Through the config, not keyword arguments: ExecutePreprocessor.preprocess re-runs
         # NotebookClient.__init__, which re-applies the config and forgets keyword arguments.
         override = Config()
@@ -137,8 +149,14 @@ class SandboxedExecute(Execute):
     # -- kernel ---------------------------------------------------------------------------------
 
     def create_kernel_manager(self) -> SandboxKernelManager:
-        self.km = SandboxKernelManager(sandbox=self.sandbox, chapter=self.chapter, files=self.files,
-                                       run=self.run, kernel_name="python3", config=self.config)
+        self.km = SandboxKernelManager(
+            sandbox=self.sandbox,
+            chapter=self.chapter,
+            files=self.files,
+            run=self.run,
+            kernel_name="python3",
+            config=self.config,
+        )
         return self.km
 
     def _exit_status(self) -> str:
@@ -177,9 +195,12 @@ class SandboxedExecute(Execute):
                 if not self.over_total:
                     self.over_total = True
                     limit = self.sandbox.limits.notebook_output
-                    self._note(Reason.OUTPUT, f"the notebook's output (widget data included) passed "
-                                              f"{limit // 2**20} MiB at {self._where(cell_index)}; "
-                                              "later output was dropped")
+                    self._note(
+                        Reason.OUTPUT,
+                        f"the notebook's output (widget data included) passed "
+                        f"{limit // 2**20} MiB at {self._where(cell_index)}; "
+                        "later output was dropped",
+                    )
                 if msg_type.startswith("comm"):
                     return None
                 return self._over_limit(msg, cell, cell_index, note=False)
@@ -195,33 +216,45 @@ class SandboxedExecute(Execute):
         self.records_bytes += size
         if self.records_bytes > RECORDS_BUDGET:
             if self.records_bytes - size <= RECORDS_BUDGET:
-                self._note(Reason.OUTPUT, f"{self._where(cell_index)}: the checks' answers passed "
-                                          f"{RECORDS_BUDGET // 2**20} MiB; later ones were dropped")
+                self._note(
+                    Reason.OUTPUT,
+                    f"{self._where(cell_index)}: the checks' answers passed "
+                    f"{RECORDS_BUDGET // 2**20} MiB; later ones were dropped",
+                )
             return None
         if cell_index in self.checks:
             record = content["data"][RECORD_MIME]
             self.records.setdefault(cell_index, []).append(record if isinstance(record, dict) else {})
         return None
 
-    def _over_limit(self, msg: dict[str, Any], cell: NotebookNode, cell_index: int,
-                    note: bool = True) -> None:
+    def _over_limit(
+        self, msg: dict[str, Any], cell: NotebookNode, cell_index: int, note: bool = True
+    ) -> None:
         if cell_index not in self.truncated:
             self.truncated.add(cell_index)
             limit = self.sandbox.limits.output
             if note:
-                self._note(Reason.OUTPUT, f"{self._where(cell_index)} printed past the output limit "
-                                          f"({limit // 1024} KiB); the rest was dropped")
-            cell.outputs.append(nbformat.v4.new_output(
-                "stream", name="stdout",
-                text=f"\n[output truncated: this cell printed more than {limit // 1024} KiB]\n"))
+                self._note(
+                    Reason.OUTPUT,
+                    f"{self._where(cell_index)} printed past the output limit "
+                    f"({limit // 1024} KiB); the rest was dropped",
+                )
+            cell.outputs.append(
+                nbformat.v4.new_output(
+                    "stream",
+                    name="stdout",
+                    text=f"\n[output truncated: this cell printed more than {limit // 1024} KiB]\n",
+                )
+            )
         content = msg["content"]
         # Errors and stderr decide the score, so they are kept, cut short.
         if msg["msg_type"] == "error":
             cell.outputs.append(_error(str(content.get("ename"))[:200], str(content.get("evalue"))[:500]))
         elif msg["msg_type"] == "stream" and content.get("name") == "stderr":
             if not any(o.get("name") == "stderr" for o in cell.outputs):
-                cell.outputs.append(nbformat.v4.new_output("stream", name="stderr",
-                                                           text=content["text"][:500]))
+                cell.outputs.append(
+                    nbformat.v4.new_output("stream", name="stderr", text=content["text"][:500])
+                )
         return None
 
     # -- timeouts and dead kernels --------------------------------------------------------------
@@ -244,7 +277,7 @@ class SandboxedExecute(Execute):
     def _stop(self, index: int, ename: str, evalue: str) -> None:
         """Mark cell ``index`` with the error that ended the run and every later code cell as not run."""
         self.nb.cells[index].outputs.append(_error(ename, evalue))
-        for cell in self.nb.cells[index + 1:]:
+        for cell in self.nb.cells[index + 1 :]:
             if cell.cell_type == "code" and cell.source.strip():
                 cell.outputs = [_error("CellNotRun", f"not run: the kernel stopped at cell {index}")]
 
@@ -255,14 +288,23 @@ class SandboxedExecute(Execute):
         log_file = open(self.kernel_log, "wb")  # noqa: SIM115 - closed below
         try:
             cwd = self.run if self.sandbox.enabled else self.work
-            with self.setup_kernel(cwd=str(cwd), env=self.sandbox.launch_environment(),
-                                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log_file):
+            with self.setup_kernel(
+                cwd=str(cwd),
+                env=self.sandbox.launch_environment(),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=log_file,
+            ):
                 info = self.wait_for_reply(self.kc.kernel_info())
                 self.sandbox.lock(self.run)  # the sockets exist: nothing more to write there
                 pid = self.km.provisioner.process.pid
-                self.watchdog = Watchdog(pid, self.sandbox.limits.memory, self.run,
-                                         cgroup=self.sandbox.cgroup,
-                                         deadline=self.deadline)
+                self.watchdog = Watchdog(
+                    pid,
+                    self.sandbox.limits.memory,
+                    self.run,
+                    cgroup=self.sandbox.cgroup,
+                    deadline=self.deadline,
+                )
                 self.watchdog.start()
                 self.started = True
                 self.nb.metadata["language_info"] = info["content"]["language_info"]
@@ -278,10 +320,16 @@ class SandboxedExecute(Execute):
                         break
                     except CellTimeoutError:
                         timeout = self.sandbox.limits.cell_timeout
-                        self._note(Reason.TIMEOUT, f"{self._where(index)} ignored the interrupt after "
-                                                   f"{timeout} s; the kernel was stopped")
-                        self._stop(index, "CellTimeoutError",
-                                   f"the cell ran past {timeout} s and ignored the interrupt")
+                        self._note(
+                            Reason.TIMEOUT,
+                            f"{self._where(index)} ignored the interrupt after "
+                            f"{timeout} s; the kernel was stopped",
+                        )
+                        self._stop(
+                            index,
+                            "CellTimeoutError",
+                            f"the cell ran past {timeout} s and ignored the interrupt",
+                        )
                         break
                     except KeyboardInterrupt:
                         raise
@@ -289,9 +337,12 @@ class SandboxedExecute(Execute):
                         if self.watchdog.reason:
                             self._dead(index, "was stopped")
                             break
-                        self._note(Reason.BAD_OUTPUT, f"{self._where(index)}: the kernel sent malformed "
-                                                      f"output ({type(error).__name__}); the run "
-                                                      "stopped there")
+                        self._note(
+                            Reason.BAD_OUTPUT,
+                            f"{self._where(index)}: the kernel sent malformed "
+                            f"output ({type(error).__name__}); the run "
+                            "stopped there",
+                        )
                         self._stop(index, "MalformedOutput", "the kernel sent output the grader cannot read")
                         break
         finally:
@@ -324,8 +375,10 @@ class SandboxedExecute(Execute):
                 text = f"{out.get('ename', '')}: {out.get('evalue', '')}"
                 if out.get("output_type") == "error" and any(m in text for m in MEMORY_ERRORS):
                     limit = self.sandbox.limits.memory / 2**30
-                    self._note(Reason.MEMORY, f"{self._where(index)}: an allocation failed at the "
-                                              f"{limit:g} GiB memory limit")
+                    self._note(
+                        Reason.MEMORY,
+                        f"{self._where(index)}: an allocation failed at the {limit:g} GiB memory limit",
+                    )
                     return
 
 
@@ -334,8 +387,15 @@ class Watchdog(threading.Thread):
     than the limit (RLIMIT_AS bounds each process, not their sum), or when it fills its socket
     folder. It runs in the grader, so nothing in the sandbox can switch it off."""
 
-    def __init__(self, pid: int, memory: int, run: Path, interval: float = 0.2, cgroup: Cgroup | None = None,
-                 deadline: float | None = None) -> None:
+    def __init__(
+        self,
+        pid: int,
+        memory: int,
+        run: Path,
+        interval: float = 0.2,
+        cgroup: Cgroup | None = None,
+        deadline: float | None = None,
+    ) -> None:
         super().__init__(daemon=True)
         self.pid, self.memory, self.sockets, self.interval = pid, memory, run, interval
         self.cgroup, self.deadline = cgroup, deadline
@@ -365,16 +425,22 @@ class Watchdog(threading.Thread):
             limit = f"{self.memory / 2**30:g} GiB memory limit"
             if self.cgroup is not None and self.cgroup.at_memory_limit():
                 used = self.cgroup.memory_used()
-                self.kind, self.reason = "memory", (
-                    f"its processes used {used / 2**30:.2f} GiB of memory together, over the {limit} "
-                    "(counted by the kernel's memory cgroup: shared memory and memfd included)")
+                self.kind, self.reason = (
+                    "memory",
+                    (
+                        f"its processes used {used / 2**30:.2f} GiB of memory together, over the {limit} "
+                        "(counted by the kernel's memory cgroup: shared memory and memfd included)"
+                    ),
+                )
             elif self.cgroup is None:
                 used = self._used(processes, "rss")
                 if used > self.memory:  # forked children share pages: count each page once (PSS)
                     used = self._used(processes, "pss")
                 if used > self.memory:
-                    self.kind, self.reason = "memory", (f"its processes used {used / 2**30:.2f} GiB of "
-                                                        f"memory together, over the {limit}")
+                    self.kind, self.reason = (
+                        "memory",
+                        (f"its processes used {used / 2**30:.2f} GiB of memory together, over the {limit}"),
+                    )
             if not self.reason and self.deadline is not None and time.monotonic() > self.deadline:
                 self.kind, self.reason = "time", "the notebook ran past its time limit"
             elif not self.reason and sum(1 for _ in os.scandir(self.sockets)) > 64:
@@ -413,8 +479,15 @@ def run_job(job: Job) -> Executed:
     cgroup = None
     if _SANDBOX.cgroup is not None:  # the template's says cgroups are on: one per job
         cgroup = Cgroup(f"{os.getpid()}-{time.monotonic_ns()}", job.limits.memory, job.limits.processes)
-    sandbox = Sandbox(limits=job.limits, uid=uid, enabled=_SANDBOX.enabled, threads=_SANDBOX.threads,
-                      cgroup=cgroup, record=_SANDBOX.record, language=job.language)
+    sandbox = Sandbox(
+        limits=job.limits,
+        uid=uid,
+        enabled=_SANDBOX.enabled,
+        threads=_SANDBOX.threads,
+        cgroup=cgroup,
+        record=_SANDBOX.record,
+        language=job.language,
+    )
     start = time.monotonic()
     scratch = Path(tempfile.mkdtemp(prefix="nlpg-", dir=job.scratch))
     try:
@@ -429,29 +502,56 @@ def run_job(job: Job) -> Executed:
                 shutil.copy2(source, work / relative)
             work.mkdir(exist_ok=True)
         nb = nbformat.reads(job.notebook, as_version=4)
-        executor = SandboxedExecute(sandbox=sandbox, chapter=job.chapter, files=job.files, run=run,
-                                    work=work, config=job.config, sources=job.sources, checks=job.checks)
+        executor = SandboxedExecute(
+            sandbox=sandbox,
+            chapter=job.chapter,
+            files=job.files,
+            run=run,
+            work=work,
+            config=job.config,
+            sources=job.sources,
+            checks=job.checks,
+        )
         executor.deadline = start + job.limits.wall_clock
         try:
             nb, resources = executor.preprocess(nb, {"metadata": {"path": str(run)}})
         except Exception as error:  # noqa: BLE001 - the kernel did not start: our failure, reported
             tail = executor._log_tail()
             if executor.started:
-                return Executed(job.student, None, [Reason.BAD_OUTPUT],
-                                f"the kernel sent what the grader cannot read: {type(error).__name__}",
-                                time.monotonic() - start)
-            return Executed(job.student, None, [Reason.GRADER_ERROR],
-                            f"the kernel did not start: {type(error).__name__}: {error}"
-                            + (f"\nkernel log:\n{tail}" if tail else ""), time.monotonic() - start)
+                return Executed(
+                    job.student,
+                    None,
+                    [Reason.BAD_OUTPUT],
+                    f"the kernel sent what the grader cannot read: {type(error).__name__}",
+                    time.monotonic() - start,
+                )
+            return Executed(
+                job.student,
+                None,
+                [Reason.GRADER_ERROR],
+                f"the kernel did not start: {type(error).__name__}: {error}"
+                + (f"\nkernel log:\n{tail}" if tail else ""),
+                time.monotonic() - start,
+            )
         for preprocessor in (IgnorePattern, LimitOutput):
             nb, resources = preprocessor(config=job.config)(nb, resources)
         records = {job.checks[index]: rec for index, rec in executor.records.items() if index in job.checks}
-        return Executed(job.student, nbformat.writes(nb), executor.reasons, "; ".join(executor.details),
-                        time.monotonic() - start, records)
+        return Executed(
+            job.student,
+            nbformat.writes(nb),
+            executor.reasons,
+            "; ".join(executor.details),
+            time.monotonic() - start,
+            records,
+        )
     except Exception as error:  # noqa: BLE001 - never raise: a failure is this student's grader error
-        return Executed(job.student, None, [Reason.GRADER_ERROR],
-                        f"grading failed: {type(error).__name__}: {str(error)[:300]}",
-                        time.monotonic() - start)
+        return Executed(
+            job.student,
+            None,
+            [Reason.GRADER_ERROR],
+            f"grading failed: {type(error).__name__}: {str(error)[:300]}",
+            time.monotonic() - start,
+        )
     finally:
         if cgroup is not None:
             cgroup.remove()

@@ -128,9 +128,12 @@ def _mark_awaiting(page: str, pending: float) -> str:
     """Words instead of the placeholder score of answers awaiting grading."""
     page = re.sub(rf"Score: {AWAITING:.2f} / ([0-9.]+)", r"awaiting grading (\1 points)", page)
     if pending:
-        page = re.sub(r"\(Score: ([0-9.]+) / ([0-9.]+)\)</h4>",
-                      rf"(Score: \1 / \2; {pending:g} points of written answers awaiting grading)</h4>",
-                      page, count=1)
+        page = re.sub(
+            r"\(Score: ([0-9.]+) / ([0-9.]+)\)</h4>",
+            rf"(Score: \1 / \2; {pending:g} points of written answers awaiting grading)</h4>",
+            page,
+            count=1,
+        )
     return page
 
 
@@ -145,8 +148,10 @@ class FeedbackRenderer:
             sources = [cell.source for cell in gb.find_notebook(chapter, chapter).source_cells]
         visible = "\n".join(c.source for c in nbformat.read(release, as_version=4).cells)
         default = [GetGrades, CSSHTMLHeaderPreprocessor]
-        configured = [import_item(cls) if isinstance(cls, str) else cls
-                      for cls in config.GenerateFeedback.get("preprocessors", default)]
+        configured = [
+            import_item(cls) if isinstance(cls, str) else cls
+            for cls in config.GenerateFeedback.get("preprocessors", default)
+        ]
         if ClearHiddenTests not in configured:
             configured.insert(1, ClearHiddenTests)
         html = Config()
@@ -155,7 +160,8 @@ class FeedbackRenderer:
         html.HTMLExporter.sanitize_html = True
         html.HTMLExporter.extra_template_basedirs = [os.path.join(here, "templates")]
         html.HTMLExporter.extra_template_paths = [
-            os.path.join(here, "static", "node_modules", "bootstrap", "dist", "css")]
+            os.path.join(here, "static", "node_modules", "bootstrap", "dist", "css")
+        ]
         html.merge(config)
         self.exporter = HTMLExporter(config=html)
         for cls in configured:
@@ -172,9 +178,15 @@ class FeedbackRenderer:
             return [g.name for g in grades], float(sum(g.max_score for g in grades))
 
     def render(self, nb: NotebookNode, student: str) -> str:
-        resources = {"nbgrader": {"db_url": self.db_url, "assignment": self.chapter,
-                                  "notebook": self.chapter, "student": student},
-                     "metadata": {"name": self.chapter}}
+        resources = {
+            "nbgrader": {
+                "db_url": self.db_url,
+                "assignment": self.chapter,
+                "notebook": self.chapter,
+                "student": student,
+            },
+            "metadata": {"name": self.chapter},
+        }
         self.sanitizer.awaiting, pending = self._awaiting(student)
         body, _ = self.exporter.from_notebook_node(nb, resources=resources)
         return _mark_awaiting(body, pending)

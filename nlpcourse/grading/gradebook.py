@@ -43,6 +43,7 @@ from traitlets.config.loader import PyFileConfigLoader
 
 __all__ = ["Course", "GradingError", "is_check", "load_config", "venv_on_path", "write_atomic"]
 
+
 class GradingError(RuntimeError):
     """The class cannot be graded at all (no gradebook, chapter not released); says what to run."""
 
@@ -87,12 +88,20 @@ def release(root: Path, chapter: str) -> None:
     """``nbgrader generate_assignment CHAPTER --force`` in ``root``: the chapter enters the gradebook."""
     venv_on_path()
     command = [sys.executable, "-m", "nbgrader", "generate_assignment", chapter, "--force"]
-    result = subprocess.run(command, cwd=root, capture_output=True, text=True, check=False,
-                            env={**os.environ, "PATH": os.environ["PATH"]})
+    result = subprocess.run(
+        command,
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "PATH": os.environ["PATH"]},
+    )
     if result.returncode != 0:
         tail = "\n".join((result.stdout + result.stderr).strip().splitlines()[-15:])
-        raise GradingError(f"releasing {chapter} into the gradebook failed (nbgrader generate_assignment "
-                           f"{chapter}, exit {result.returncode}):\n{tail}")
+        raise GradingError(
+            f"releasing {chapter} into the gradebook failed (nbgrader generate_assignment "
+            f"{chapter}, exit {result.returncode}):\n{tail}"
+        )
 
 
 class Course:
@@ -108,37 +117,46 @@ class Course:
         self.solution = self.folder(self.coursedir.source_directory, ".") / f"{chapter}.ipynb"
         if auto_release and not self._in_gradebook():
             if not self.solution.is_file():
-                raise GradingError(f"{chapter} is not in the gradebook {self.db_url} and there is no "
-                                   f"{self.solution} to release it from")
+                raise GradingError(
+                    f"{chapter} is not in the gradebook {self.db_url} and there is no "
+                    f"{self.solution} to release it from"
+                )
             release(self.root, chapter)
         quiet = logging.getLogger("nlpcourse.grading.nbgrader")
         quiet.setLevel(logging.ERROR)  # nbgrader warns "checksum has changed" for every student
         sanitizers = (ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells, CheckCellMetadata)
         self._sanitizers = [cls(config=self.config, log=quiet) for cls in sanitizers]
-        self._recorders = [cls(config=self.config, log=quiet) for cls in
-                           (SaveAutoGrades, AssignLatePenalties, CheckCellMetadata)]
+        self._recorders = [
+            cls(config=self.config, log=quiet)
+            for cls in (SaveAutoGrades, AssignLatePenalties, CheckCellMetadata)
+        ]
         with Gradebook(self.db_url, self.coursedir.course_id) as gb:
             try:
                 assignment = gb.find_assignment(chapter)
             except MissingEntry:
                 raise GradingError(
                     f"{chapter} is not in the gradebook {self.db_url}: release it first "
-                    f"(make release, or nbgrader generate_assignment {chapter})") from None
+                    f"(make release, or nbgrader generate_assignment {chapter})"
+                ) from None
             notebooks = [nb.name for nb in assignment.notebooks]
             self.max_score = float(assignment.max_score)
             self.duedate = assignment.duedate
         if notebooks != [chapter]:
-            raise GradingError(f"{chapter} must have exactly one notebook {chapter}.ipynb, "
-                               f"the gradebook lists {notebooks}")
+            raise GradingError(
+                f"{chapter} must have exactly one notebook {chapter}.ipynb, the gradebook lists {notebooks}"
+            )
         self.release = self.folder(self.coursedir.release_directory, ".") / f"{chapter}.ipynb"
         if not self.release.is_file():
             raise GradingError(f"no released notebook {self.release}: run make release")
         release_nb = nbformat.read(self.release, as_version=4)
-        self._released_checks = {c.metadata.nbgrader["grade_id"]: c.source
-                                 for c in release_nb.cells if _is_check(c)}
+        self._released_checks = {
+            c.metadata.nbgrader["grade_id"]: c.source for c in release_nb.cells if _is_check(c)
+        }
         if not self.solution.is_file():
-            raise GradingError(f"no solution notebook {self.solution}: the grader runs the instructor's "
-                               "solution once to know the right answers")
+            raise GradingError(
+                f"no solution notebook {self.solution}: the grader runs the instructor's "
+                "solution once to know the right answers"
+            )
 
     def _in_gradebook(self) -> bool:
         release = self.folder(self.coursedir.release_directory, ".") / f"{self.chapter}.ipynb"
@@ -167,9 +185,15 @@ class Course:
         return [(f, os.path.relpath(f, folder)) for f in sorted(files)]
 
     def resources(self, student: str) -> dict:
-        return {"nbgrader": {"db_url": self.db_url, "assignment": self.chapter,
-                             "notebook": self.chapter, "student": student},
-                "metadata": {"name": self.chapter}}
+        return {
+            "nbgrader": {
+                "db_url": self.db_url,
+                "assignment": self.chapter,
+                "notebook": self.chapter,
+                "student": student,
+            },
+            "metadata": {"name": self.chapter},
+        }
 
     # -- before the kernel ----------------------------------------------------------------------
 
@@ -179,8 +203,11 @@ class Course:
         The notes compare the submission with the *released* check cells (nbgrader's own warning
         compares with the gradebook copy, which holds the hidden tests, so it fires for everyone).
         """
-        submitted = {c.metadata.nbgrader["grade_id"]: c.source for c in nb.cells
-                     if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") and _is_check(c)}
+        submitted = {
+            c.metadata.nbgrader["grade_id"]: c.source
+            for c in nb.cells
+            if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") and _is_check(c)
+        }
         notes = []
         for grade_id, source in self._released_checks.items():
             if grade_id not in submitted:
@@ -229,9 +256,15 @@ class Course:
         with self.gradebook() as gb:
             sub = gb.find_submission(self.chapter, student)
             penalty = float(sub.late_submission_penalty or 0.0)
-            return {"raw": float(sub.score), "penalty": penalty, "score": max(0.0, sub.score - penalty),
-                    "max_score": float(sub.max_score), "late": sub.total_seconds_late > 0,
-                    "timestamp": str(sub.timestamp or ""), **self._parts(sub)}
+            return {
+                "raw": float(sub.score),
+                "penalty": penalty,
+                "score": max(0.0, sub.score - penalty),
+                "max_score": float(sub.max_score),
+                "late": sub.total_seconds_late > 0,
+                "timestamp": str(sub.timestamp or ""),
+                **self._parts(sub),
+            }
 
     def _parts(self, sub) -> dict:  # noqa: ANN001 - nbgrader's SubmittedAssignment
         """Automatic points, manual points given and pending, from the gradebook's grades."""
@@ -257,10 +290,17 @@ class Course:
                 student = sub.student
                 penalty = float(sub.late_submission_penalty or 0.0)
                 out[student.id] = {
-                    "assignment": self.chapter, "duedate": assignment.duedate or "",
-                    "timestamp": sub.timestamp or "", "student_id": student.id,
-                    "last_name": student.last_name or "", "first_name": student.first_name or "",
-                    "email": student.email or "", "raw_score": float(sub.score),
-                    "late_submission_penalty": penalty, "score": max(0.0, sub.score - penalty),
-                    "max_score": float(assignment.max_score), **self._parts(sub)}
+                    "assignment": self.chapter,
+                    "duedate": assignment.duedate or "",
+                    "timestamp": sub.timestamp or "",
+                    "student_id": student.id,
+                    "last_name": student.last_name or "",
+                    "first_name": student.first_name or "",
+                    "email": student.email or "",
+                    "raw_score": float(sub.score),
+                    "late_submission_penalty": penalty,
+                    "score": max(0.0, sub.score - penalty),
+                    "max_score": float(assignment.max_score),
+                    **self._parts(sub),
+                }
         return out

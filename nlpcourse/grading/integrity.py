@@ -69,7 +69,7 @@ def strip_expected(source: str) -> str:
             continue
         for index, keyword in CHECKS[_called(node)]:
             arg = None
-            if len(node.args) > index and not any(isinstance(a, ast.Starred) for a in node.args[:index + 1]):
+            if len(node.args) > index and not any(isinstance(a, ast.Starred) for a in node.args[: index + 1]):
                 arg = node.args[index]
             for kw in node.keywords:
                 if kw.arg == keyword:
@@ -104,24 +104,37 @@ def _compare(golden: dict[str, Any], got_record: dict[str, Any]) -> str | None:
     kind, name = golden["kind"], golden["name"]
     got = checks.decode(got_record.get("got", {}))
     if isinstance(got, checks.Opaque) and kind in ("tensor", "scalar", "equal", "at_least", "accuracy"):
-        return (f"{name}: got {got!r}, which the grader does not compare: return plain tensors, "
-                "numbers or lists")
+        return (
+            f"{name}: got {got!r}, which the grader does not compare: return plain tensors, numbers or lists"
+        )
     params = golden.get("params", {})
     try:
         if kind == "tensor":
-            checks.check_tensor(name, got, checks.decode(golden["expected"]), atol=params.get("atol", 1e-5),
-                                rtol=params.get("rtol", 1e-4), check_dtype=params.get("check_dtype", True))
+            checks.check_tensor(
+                name,
+                got,
+                checks.decode(golden["expected"]),
+                atol=params.get("atol", 1e-5),
+                rtol=params.get("rtol", 1e-4),
+                check_dtype=params.get("check_dtype", True),
+            )
         elif kind == "scalar":
-            checks.check_scalar(name, got, checks.decode(golden["expected"]), atol=params.get("atol", 1e-6),
-                                rtol=params.get("rtol", 1e-6))
+            checks.check_scalar(
+                name,
+                got,
+                checks.decode(golden["expected"]),
+                atol=params.get("atol", 1e-6),
+                rtol=params.get("rtol", 1e-6),
+            )
         elif kind == "equal":
             checks.check_equal(name, got, checks.decode(golden["expected"]))
         elif kind == "at_least":
             checks.check_at_least(name, got, checks.decode(golden["expected"]))
         elif kind == "accuracy":
             expected = golden["expected"]
-            checks.check_accuracy(name, got, checks.decode(expected["labels"]),
-                                  checks.decode(expected["minimum"]))
+            checks.check_accuracy(
+                name, got, checks.decode(expected["labels"]), checks.decode(expected["minimum"])
+            )
         elif kind == "true":
             if got is not True:
                 message = str(got_record.get("params", {}).get("message", "")) or "the condition is false"
@@ -133,9 +146,12 @@ def _compare(golden: dict[str, Any], got_record: dict[str, Any]) -> str | None:
                 return f"{name}: expected {wanted.rsplit('.', 1)[-1]}, {detail or 'nothing was raised'}"
         elif kind == "own_work":
             if got is not None:
-                return f"{tr(name)}: " + tr("your answer calls the course's own implementation {reference}: "
-                                            "the exercise is to write it yourself (you may use torch and "
-                                            "numpy)", reference=got)
+                return f"{tr(name)}: " + tr(
+                    "your answer calls the course's own implementation {reference}: "
+                    "the exercise is to write it yourself (you may use torch and "
+                    "numpy)",
+                    reference=got,
+                )
         else:
             return f"{name}: unknown check {kind!r}"
     except checks.CheckFailed as failure:
@@ -153,8 +169,11 @@ def verdict(golden: list[dict[str, Any]], got: list[dict[str, Any]]) -> str | No
     """
     for index, want in enumerate(golden):
         if index >= len(got):
-            return tr("check {name!r} did not report to the grader (the cell stopped early, or its checks "
-                      "were changed or skipped)", name=tr(want["name"]))
+            return tr(
+                "check {name!r} did not report to the grader (the cell stopped early, or its checks "
+                "were changed or skipped)",
+                name=tr(want["name"]),
+            )
         record = got[index]
         # names may hold the student's data (f-strings): the kind and the order identify a check
         if not isinstance(record, dict) or record.get("kind") != want["kind"]:
@@ -173,22 +192,44 @@ def verdict(golden: list[dict[str, Any]], got: list[dict[str, Any]]) -> str | No
 #: Attribute and name uses that reach into the grading machinery (for the instructor to review).
 SUSPICIOUS_NAMES = {
     "input_transformers_cleanup": "input transformers",
-    "input_transformers_post": "input transformers", "input_transformer_manager": "input transformers",
-    "ast_transformers": "AST transformers", "set_custom_exc": "set_custom_exc",
-    "CustomTB": "set_custom_exc", "_getframe": "frames", "f_back": "frames", "f_locals": "frames",
-    "f_globals": "frames", "currentframe": "frames", "getouterframes": "frames",
-    "__torch_function__": "tensor subclass hooks", "ExecutionResult": "IPython's execution result",
-    "events": "IPython events", "run_cell": "IPython's run_cell",
-    "showtraceback": "IPython's traceback display", "excepthook": "sys.excepthook",
-    "settrace": "tracing", "setprofile": "tracing", "__del__": "finalizers",
-    "publish_display_data": "the grader's record channel", "RECORD_MIME": "the grader's record channel",
+    "input_transformers_post": "input transformers",
+    "input_transformer_manager": "input transformers",
+    "ast_transformers": "AST transformers",
+    "set_custom_exc": "set_custom_exc",
+    "CustomTB": "set_custom_exc",
+    "_getframe": "frames",
+    "f_back": "frames",
+    "f_locals": "frames",
+    "f_globals": "frames",
+    "currentframe": "frames",
+    "getouterframes": "frames",
+    "__torch_function__": "tensor subclass hooks",
+    "ExecutionResult": "IPython's execution result",
+    "events": "IPython events",
+    "run_cell": "IPython's run_cell",
+    "showtraceback": "IPython's traceback display",
+    "excepthook": "sys.excepthook",
+    "settrace": "tracing",
+    "setprofile": "tracing",
+    "__del__": "finalizers",
+    "publish_display_data": "the grader's record channel",
+    "RECORD_MIME": "the grader's record channel",
 }
 #: Modules whose import is flagged.
-SUSPICIOUS_MODULES = {"gc": "gc", "ctypes": "ctypes", "inspect": "frames",
-                      "nlpcourse.check": "nlpcourse.check",
-                      "importlib": "importlib", "builtins": "builtins", "IPython.core": "IPython internals",
-                      "traceback": "tracebacks", "threading": "threads", "_thread": "threads",
-                      "atexit": "atexit", "sys": None}
+SUSPICIOUS_MODULES = {
+    "gc": "gc",
+    "ctypes": "ctypes",
+    "inspect": "frames",
+    "nlpcourse.check": "nlpcourse.check",
+    "importlib": "importlib",
+    "builtins": "builtins",
+    "IPython.core": "IPython internals",
+    "traceback": "tracebacks",
+    "threading": "threads",
+    "_thread": "threads",
+    "atexit": "atexit",
+    "sys": None,
+}
 _CHECK_NAMES = set(CHECKS) | {"check_true", "check_raises", "check_own_work", "passed", "CheckFailed"}
 
 
@@ -219,8 +260,11 @@ def suspicious(sources: list[str]) -> list[str]:
                     found.add(label)
             continue
         for node in ast.walk(tree):
-            if (isinstance(node, ast.Attribute) and node.attr == "modules"
-                    and ast.unparse(node.value) == "sys"):
+            if (
+                isinstance(node, ast.Attribute)
+                and node.attr == "modules"
+                and ast.unparse(node.value) == "sys"
+            ):
                 found.add("sys.modules")
             elif isinstance(node, ast.Attribute) and node.attr in SUSPICIOUS_NAMES:
                 found.add(SUSPICIOUS_NAMES[node.attr])
@@ -241,16 +285,25 @@ def suspicious(sources: list[str]) -> list[str]:
                 targets = node.targets if isinstance(node, ast.Assign | ast.Delete) else [node.target]
                 for target in targets:
                     text = ast.unparse(target)
-                    if isinstance(target, ast.Attribute) and text.split(".")[0] in ("torch", "np", "numpy",
-                                                                                   "nlpcourse", "math"):
+                    if isinstance(target, ast.Attribute) and text.split(".")[0] in (
+                        "torch",
+                        "np",
+                        "numpy",
+                        "nlpcourse",
+                        "math",
+                    ):
                         found.add(f"patches {text}")
                     if isinstance(target, ast.Name) and target.id in _CHECK_NAMES:
                         found.add(f"redefines {target.id}")
-            elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                    and node.func.attr in ("run_line_magic", "run_cell_magic")):
+            elif (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in ("run_line_magic", "run_cell_magic")
+            ):
                 # the code a magic runs (%time, %%capture ...) is a string argument: read it too
-                inner = [a.value for a in node.args[1:]
-                         if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+                inner = [
+                    a.value for a in node.args[1:] if isinstance(a, ast.Constant) and isinstance(a.value, str)
+                ]
                 found.update(suspicious(inner))
             elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
                 if node.func.id in ("setattr", "delattr") and node.args:

@@ -93,16 +93,28 @@ def _points(value: float | None, of: float | None = None) -> str:
 def format_table(results: list[Result]) -> str:
     """A plain-text table: student, automatic points, manual points (given, pending), score, outcome,
     flags and detail. Everything a student chose (ids, file names) is printed escaped."""
-    rows = [(printable(r.student, 40), _points(r.auto_score, r.auto_max), _points(r.manual_score),
-             _points(r.manual_pending), _score(r), r.outcome,
-             printable("; ".join(filter(None, [("REVIEW: " + ", ".join(r.flags)) if r.flags else "",
-                                                r.detail, *r.notes]))))
-            for r in results]
+    rows = [
+        (
+            printable(r.student, 40),
+            _points(r.auto_score, r.auto_max),
+            _points(r.manual_score),
+            _points(r.manual_pending),
+            _score(r),
+            r.outcome,
+            printable(
+                "; ".join(
+                    filter(None, [("REVIEW: " + ", ".join(r.flags)) if r.flags else "", r.detail, *r.notes])
+                )
+            ),
+        )
+        for r in results
+    ]
     header = ("student", "auto", "manual", "pending", "score", "outcome", "detail")
     n = len(header) - 1
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(n)]
     lines = []
     for row in [header, tuple("-" * w for w in widths) + ("------",), *rows]:
-        lines.append("  ".join(cell.ljust(w) for cell, w in zip(row[:n], widths, strict=True))
-                     + "  " + row[n])
+        lines.append(
+            "  ".join(cell.ljust(w) for cell, w in zip(row[:n], widths, strict=True)) + "  " + row[n]
+        )
     return "\n".join(line.rstrip() for line in lines)

@@ -44,9 +44,26 @@ from nlpcourse.i18n import notebook_language, speaking
 
 __all__ = ["Options", "Report", "grade", "export", "default_workers"]
 
-CSV_COLUMNS = ["assignment", "duedate", "timestamp", "student_id", "last_name", "first_name", "email",
-               "raw_score", "late_submission_penalty", "score", "max_score", "auto_score", "auto_max",
-               "manual_score", "manual_pending", "status", "flags", "detail"]
+CSV_COLUMNS = [
+    "assignment",
+    "duedate",
+    "timestamp",
+    "student_id",
+    "last_name",
+    "first_name",
+    "email",
+    "raw_score",
+    "late_submission_penalty",
+    "score",
+    "max_score",
+    "auto_score",
+    "auto_max",
+    "manual_score",
+    "manual_pending",
+    "status",
+    "flags",
+    "detail",
+]
 #: The name of the instructor's solution run in messages (not a valid student id).
 SOLUTION = "(solution)"
 
@@ -139,8 +156,15 @@ class _Grader:
         kept = self.course.earlier_score(student) if STUDENT_ID.fullmatch(student) else None
         if kept is not None:
             detail += f"; the earlier grade ({kept:g}) is kept"
-        result = Result(student, [reason], max_score=self.course.max_score, detail=detail,
-                        notes=self.notes.get(student, []), kept_score=kept, flags=self.flags.get(student, []))
+        result = Result(
+            student,
+            [reason],
+            max_score=self.course.max_score,
+            detail=detail,
+            notes=self.notes.get(student, []),
+            kept_score=kept,
+            flags=self.flags.get(student, []),
+        )
         self.results[student] = result
         return result
 
@@ -160,9 +184,18 @@ class _Grader:
     def _job(self, student: str, nb: NotebookNode, strip: bool, language: str = "en") -> Job:
         checks = {i: c["metadata"]["nbgrader"]["grade_id"] for i, c in enumerate(nb.cells) if is_check(c)}
         sources = {i: integrity.strip_expected(nb.cells[i].source) for i in checks} if strip else {}
-        return Job(student, self.course.chapter, nbformat.writes(nb), self.files, self.options.limits,
-                   self._worker_config(), str(self.options.scratch) if self.options.scratch else None,
-                   sources=sources, checks=checks, language=language)
+        return Job(
+            student,
+            self.course.chapter,
+            nbformat.writes(nb),
+            self.files,
+            self.options.limits,
+            self._worker_config(),
+            str(self.options.scratch) if self.options.scratch else None,
+            sources=sources,
+            checks=checks,
+            language=language,
+        )
 
     def solution_job(self) -> Job:
         """The instructor's solution, run once per grading run: its records are the right answers."""
@@ -172,8 +205,9 @@ class _Grader:
         # trusted code: the students' per-cell and per-notebook time limits do not apply to it
         # (a slow import on a busy machine must not fail the whole class)
         limits = job.limits
-        job.limits = dataclasses.replace(limits, cell_timeout=max(limits.cell_timeout, 300),
-                                         notebook_time=max(limits.wall_clock, 1800))
+        job.limits = dataclasses.replace(
+            limits, cell_timeout=max(limits.cell_timeout, 300), notebook_time=max(limits.wall_clock, 1800)
+        )
         return job
 
     def _released_sources(self) -> set[str]:
@@ -209,8 +243,15 @@ class _Grader:
             return None
         try:
             self.flags[sub.student] = integrity.suspicious(
-                [c.source for c in nb.cells if c.get("cell_type") == "code" and not is_check(c)
-                 and isinstance(c.get("source"), str) and c.source.strip() not in self._released_sources()])
+                [
+                    c.source
+                    for c in nb.cells
+                    if c.get("cell_type") == "code"
+                    and not is_check(c)
+                    and isinstance(c.get("source"), str)
+                    and c.source.strip() not in self._released_sources()
+                ]
+            )
         except Exception:  # noqa: BLE001 - the review is advisory; never a reason not to grade
             self.flags[sub.student] = ["code the grader could not read"]
         self.languages[sub.student] = notebook_language(nb)  # the edition: en or zh, nothing else
@@ -218,8 +259,11 @@ class _Grader:
             nb, self.notes[sub.student] = self.course.sanitize(nb, sub.student)
         except Exception as error:  # noqa: BLE001 - nbgrader rejects broken cell metadata
             message = printable(str(error).splitlines()[0] if str(error) else type(error).__name__, 200)
-            self._fail(sub.student, Reason.TAMPERED, f"the nbgrader metadata of its cells was changed "
-                                                     f"(nbgrader: {message}): not graded")
+            self._fail(
+                sub.student,
+                Reason.TAMPERED,
+                f"the nbgrader metadata of its cells was changed (nbgrader: {message}): not graded",
+            )
             return None
         return self._job(sub.student, nb, strip=True, language=self.languages[sub.student])
 
@@ -233,13 +277,17 @@ class _Grader:
             for cell in nb.cells:
                 if is_check(cell) and any(o.output_type == "error" for o in cell.outputs):
                     error = next(o for o in cell.outputs if o.output_type == "error")
-                    problems.append(f"check cell {cell['metadata']['nbgrader']['grade_id']} fails: "
-                                    f"{error.ename}: {str(error.evalue)[:300]}")
+                    problems.append(
+                        f"check cell {cell['metadata']['nbgrader']['grade_id']} fails: "
+                        f"{error.ename}: {str(error.evalue)[:300]}"
+                    )
         if done.notebook is None or problems:
-            self.golden_error = (f"the instructor's solution {self.course.solution} does not pass its own "
-                                 f"checks in the grading sandbox "
-                                 f"({'; '.join(filter(None, [*problems, done.detail]))}): "
-                                 "fix it (or the limits) and grade again")
+            self.golden_error = (
+                f"the instructor's solution {self.course.solution} does not pass its own "
+                f"checks in the grading sandbox "
+                f"({'; '.join(filter(None, [*problems, done.detail]))}): "
+                "fix it (or the limits) and grade again"
+            )
         self.golden = done.records
         waiting, self.waiting = self.waiting, []
         return [self.finish(student_done) for student_done in waiting]
@@ -263,11 +311,20 @@ class _Grader:
             if problem or has_error:  # the kernel printed passed()'s ✔: it could not know
                 for out in cell.outputs:
                     if out.output_type == "stream" and "✔" in str(out.get("text", "")):
-                        out.text = "".join(line for line in str(out.text).splitlines(keepends=True)
-                                           if not line.startswith("✔"))
+                        out.text = "".join(
+                            line
+                            for line in str(out.text).splitlines(keepends=True)
+                            if not line.startswith("✔")
+                        )
             if problem and not has_error:
-                cell.outputs.append(NotebookNode(output_type="error", ename="CheckFailed", evalue=problem,
-                                                 traceback=[f"CheckFailed: {problem}"]))
+                cell.outputs.append(
+                    NotebookNode(
+                        output_type="error",
+                        ename="CheckFailed",
+                        evalue=problem,
+                        traceback=[f"CheckFailed: {problem}"],
+                    )
+                )
             if problem or has_error:
                 failed.append(grade_id)
         return failed
@@ -281,9 +338,11 @@ class _Grader:
         try:
             return self._finish(done)
         except Exception as error:  # noqa: BLE001 - one student's failure is theirs alone
-            return self._fail(done.student, Reason.GRADER_ERROR,
-                              f"recording the grade failed: {type(error).__name__}: "
-                              f"{printable(str(error), 300)}")
+            return self._fail(
+                done.student,
+                Reason.GRADER_ERROR,
+                f"recording the grade failed: {type(error).__name__}: {printable(str(error), 300)}",
+            )
 
     def _finish(self, done: Executed) -> Result:
         student, sub = done.student, self.subs[done.student]
@@ -308,12 +367,22 @@ class _Grader:
             source = submitted / name
             if source.is_file() and not source.is_symlink():
                 write_atomic(path / name, read_regular(source, 4096))
-        result = Result(student, reasons, score=totals["score"], max_score=totals["max_score"],
-                        late_penalty=totals["penalty"], detail=detail, notes=self.notes.get(student, []),
-                        seconds=round(done.seconds, 2), timestamp=totals["timestamp"],
-                        auto_score=totals["auto_score"], auto_max=totals["auto_max"],
-                        manual_score=totals["manual_score"], manual_pending=totals["manual_pending"],
-                        flags=self.flags.get(student, []))
+        result = Result(
+            student,
+            reasons,
+            score=totals["score"],
+            max_score=totals["max_score"],
+            late_penalty=totals["penalty"],
+            detail=detail,
+            notes=self.notes.get(student, []),
+            seconds=round(done.seconds, 2),
+            timestamp=totals["timestamp"],
+            auto_score=totals["auto_score"],
+            auto_max=totals["auto_max"],
+            manual_score=totals["manual_score"],
+            manual_pending=totals["manual_pending"],
+            flags=self.flags.get(student, []),
+        )
         self.results[student] = result
         return result
 
@@ -323,8 +392,9 @@ def _pool(workers: int, template: Sandbox) -> ProcessPoolExecutor:
     slots = context.Queue()
     for slot in range(workers):
         slots.put(slot)
-    return ProcessPoolExecutor(max_workers=workers, mp_context=context,
-                               initializer=init_worker, initargs=(slots, template))
+    return ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=init_worker, initargs=(slots, template)
+    )
 
 
 def _run_pool(grader: _Grader, jobs: list[Job], template: Sandbox, bar: tqdm) -> None:
@@ -342,16 +412,21 @@ def _run_pool(grader: _Grader, jobs: list[Job], template: Sandbox, bar: tqdm) ->
                 except BrokenProcessPool:
                     executed = Executed(student, None, [Reason.GRADER_ERROR], "a grading worker crashed")
                 except Exception as error:  # noqa: BLE001 - a worker's failure is this student's alone
-                    executed = Executed(student, None, [Reason.GRADER_ERROR],
-                                        f"a grading worker failed: {type(error).__name__}")
+                    executed = Executed(
+                        student,
+                        None,
+                        [Reason.GRADER_ERROR],
+                        f"a grading worker failed: {type(error).__name__}",
+                    )
                 if student == SOLUTION:
                     finished = grader.solution_done(executed)
                 else:
                     finished = [grader.finish(executed)]
                 for result in finished:
                     if result.student in grader.results:
-                        bar.set_postfix_str(f"{printable(result.student, 20)}: {result.outcome}",
-                                            refresh=False)
+                        bar.set_postfix_str(
+                            f"{printable(result.student, 20)}: {result.outcome}", refresh=False
+                        )
                         bar.update(1)
     except KeyboardInterrupt:
         # workers ignore Ctrl-C; stop them (their kernels die with them) instead of waiting
@@ -398,8 +473,15 @@ def _write_csv(course: Course, results: dict[str, Result], path: Path, rows: dic
     writer.writeheader()
     for student in sorted(set(rows) | set(results)):
         result = results.get(student)
-        row = dict(rows.get(student) or {"assignment": course.chapter, "duedate": course.duedate or "",
-                                         "student_id": student, "max_score": course.max_score})
+        row = dict(
+            rows.get(student)
+            or {
+                "assignment": course.chapter,
+                "duedate": course.duedate or "",
+                "student_id": student,
+                "max_score": course.max_score,
+            }
+        )
         # no gradebook entry: the score is left empty, so that an LMS import changes nothing
         row["status"] = result.outcome if result else ""
         row["detail"] = printable(result.detail) if result else ""
@@ -446,15 +528,26 @@ def grade(chapter: str, submissions: Path, *, root: Path, options: Options | Non
     if options.cgroups:
         why = Cgroup.available()
         if why:
-            notices.append(f"no cgroup per sandbox ({why}): memory is watched per process tree from "
-                           "outside, shared memory not counted; processes limited by RLIMIT_NPROC only")
+            notices.append(
+                f"no cgroup per sandbox ({why}): memory is watched per process tree from "
+                "outside, shared memory not counted; processes limited by RLIMIT_NPROC only"
+            )
         else:
             cgroup = Cgroup("template", options.limits.memory, options.limits.processes)
-    template = Sandbox(limits=options.limits, enabled=options.sandbox, threads=threads,
-                       uid=options.uid_base if os.geteuid() == 0 else None, cgroup=cgroup)
+    template = Sandbox(
+        limits=options.limits,
+        enabled=options.sandbox,
+        threads=threads,
+        uid=options.uid_base if os.geteuid() == 0 else None,
+        cgroup=cgroup,
+    )
     with tempfile.TemporaryDirectory(prefix="nlpcourse-grade-", dir=options.scratch) as scratch:
-        probe = Sandbox(limits=options.limits, enabled=options.sandbox, threads=threads,
-                        uid=options.uid_base if os.geteuid() == 0 else None)
+        probe = Sandbox(
+            limits=options.limits,
+            enabled=options.sandbox,
+            threads=threads,
+            uid=options.uid_base if os.geteuid() == 0 else None,
+        )
         probe.probe(Path(scratch))
         regexp = options.regexp or course.config.FileNameCollectorPlugin.get("named_regexp") or None
         subs = collect(Path(submissions), chapter, Path(scratch), regexp, limit=options.limits.upload)
@@ -466,9 +559,11 @@ def grade(chapter: str, submissions: Path, *, root: Path, options: Options | Non
                     _copy_to_submitted(course, sub, options.limits.upload)
                 job = grader.prepare(sub)
             except Exception as error:  # noqa: BLE001 - one student's failure is theirs alone
-                grader._fail(sub.student, Reason.GRADER_ERROR,
-                             f"preparing the submission failed: {type(error).__name__}: "
-                             f"{printable(str(error), 200)}")
+                grader._fail(
+                    sub.student,
+                    Reason.GRADER_ERROR,
+                    f"preparing the submission failed: {type(error).__name__}: {printable(str(error), 200)}",
+                )
                 job = None
             if job is not None:
                 jobs.append(job)

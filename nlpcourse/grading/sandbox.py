@@ -155,15 +155,18 @@ class Cgroup:
 
     @staticmethod
     def available() -> str:
-        """"" when cgroups can be used here, else why not."""
+        """ "" when cgroups can be used here, else why not."""
         if os.geteuid() != 0:
             return "not root"
         v1 = [CGROUP_ROOT / c for c in ("memory", "pids")]
         if all((p / "cgroup.procs").is_file() and os.access(p, os.W_OK) for p in v1):
             return ""
         v2 = CGROUP_ROOT / "cgroup.controllers"
-        if (v2.is_file() and {"memory", "pids"} <= set(v2.read_text().split())
-                and os.access(CGROUP_ROOT, os.W_OK)):
+        if (
+            v2.is_file()
+            and {"memory", "pids"} <= set(v2.read_text().split())
+            and os.access(CGROUP_ROOT, os.W_OK)
+        ):
             return ""
         return f"no writable memory and pids cgroup controllers under {CGROUP_ROOT}"
 
@@ -334,22 +337,24 @@ class Sandbox:
         env = {name: os.environ[name] for name in PASSED_ENV if name in os.environ}
         env.setdefault("LANG", "C.UTF-8")
         env.update(self.grading_environment())
-        env.update({
-            "PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
-            "HOME": HOME,
-            "USER": "student",
-            "LOGNAME": "student",
-            "TMPDIR": "/tmp",
-            "PYTHONNOUSERSITE": "1",
-            "PYTHONDONTWRITEBYTECODE": "1",
-            "MPLCONFIGDIR": f"{HOME}/.config/matplotlib",
-            "IPYTHONDIR": f"{HOME}/.ipython",
-            "JUPYTER_CONFIG_DIR": f"{HOME}/.jupyter",
-            "JUPYTER_DATA_DIR": f"{HOME}/.local/share/jupyter",
-            "JUPYTER_RUNTIME_DIR": f"{HOME}/.local/share/jupyter/runtime",
-            "NLPCOURSE_DATA": f"{HOME}/.cache/nlpcourse",
-            "HF_HOME": f"{HOME}/.cache/huggingface",
-        })
+        env.update(
+            {
+                "PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
+                "HOME": HOME,
+                "USER": "student",
+                "LOGNAME": "student",
+                "TMPDIR": "/tmp",
+                "PYTHONNOUSERSITE": "1",
+                "PYTHONDONTWRITEBYTECODE": "1",
+                "MPLCONFIGDIR": f"{HOME}/.config/matplotlib",
+                "IPYTHONDIR": f"{HOME}/.ipython",
+                "JUPYTER_CONFIG_DIR": f"{HOME}/.jupyter",
+                "JUPYTER_DATA_DIR": f"{HOME}/.local/share/jupyter",
+                "JUPYTER_RUNTIME_DIR": f"{HOME}/.local/share/jupyter/runtime",
+                "NLPCOURSE_DATA": f"{HOME}/.cache/nlpcourse",
+                "HF_HOME": f"{HOME}/.cache/huggingface",
+            }
+        )
         return env
 
     # -- the command -------------------------------------------------------------------------
@@ -373,23 +378,52 @@ class Sandbox:
     def bwrap_args(self, chapter: str, files: list[tuple[str, str]], run: Path) -> list[str]:
         """bubblewrap arguments. The kernel's folder ``$HOME/<chapter>`` is on a size-limited tmpfs
         and holds ``files`` ((host path, relative path) pairs, read-only); ``run`` holds the sockets."""
-        args = ["bwrap", "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
-                "--unshare-cgroup-try", "--die-with-parent", "--new-session", "--hostname", "grader"]
+        args = [
+            "bwrap",
+            "--unshare-ipc",
+            "--unshare-pid",
+            "--unshare-net",
+            "--unshare-uts",
+            "--unshare-cgroup-try",
+            "--die-with-parent",
+            "--new-session",
+            "--hostname",
+            "grader",
+        ]
         if self.uid is None:
             args += ["--unshare-user"]  # unprivileged: the user namespace makes the rest possible
         else:
             # root keeps only what setpriv needs to become the sandbox user, then drops it all
-            args += ["--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID",
-                     "--cap-add", "CAP_SETPCAP"]
+            args += [
+                "--cap-drop",
+                "ALL",
+                "--cap-add",
+                "CAP_SETUID",
+                "--cap-add",
+                "CAP_SETGID",
+                "--cap-add",
+                "CAP_SETPCAP",
+            ]
         for path in SYSTEM_PATHS:
             if os.path.islink(path):
                 args += ["--symlink", os.readlink(path), path]
             elif os.path.isdir(path):
                 args += ["--ro-bind", path, path]
         size = str(self.limits.scratch)
-        args += ["--proc", "/proc", "--dev", "/dev",
-                 "--size", size, "--tmpfs", "/tmp",
-                 "--size", size, "--tmpfs", "/dev/shm"]
+        args += [
+            "--proc",
+            "/proc",
+            "--dev",
+            "/dev",
+            "--size",
+            size,
+            "--tmpfs",
+            "/tmp",
+            "--size",
+            size,
+            "--tmpfs",
+            "/dev/shm",
+        ]
         args += _parents(Path(HOME)) + ["--size", size, "--tmpfs", HOME]
         if self.uid is not None:
             args += ["--chmod", "0777", "/tmp", "--chmod", "0777", "/dev/shm", "--chmod", "0777", HOME]
@@ -410,8 +444,16 @@ class Sandbox:
             args += ["--setenv", name, value]
         args.append("--")
         if self.uid is not None:
-            args += ["setpriv", f"--reuid={self.uid}", f"--regid={self.uid}", "--clear-groups",
-                     "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--"]
+            args += [
+                "setpriv",
+                f"--reuid={self.uid}",
+                f"--regid={self.uid}",
+                "--clear-groups",
+                "--inh-caps=-all",
+                "--bounding-set=-all",
+                "--no-new-privs",
+                "--",
+            ]
         return args
 
     def wrap(self, command: list[str], chapter: str, files: list[tuple[str, str]], run: Path) -> list[str]:
@@ -453,8 +495,12 @@ class Sandbox:
             raise SandboxError(
                 f"{', '.join(missing)} not found: install the Debian/Ubuntu package(s) "
                 f"{' '.join(packages)} (apt-get install {' '.join(packages)})"
-                + (", or pass --no-sandbox to grade without isolation (only for code you trust)"
-                   if "bwrap" in missing else ""))
+                + (
+                    ", or pass --no-sandbox to grade without isolation (only for code you trust)"
+                    if "bwrap" in missing
+                    else ""
+                )
+            )
         run = scratch / "probe"
         run.mkdir(parents=True, exist_ok=True)
         self.give(run)
@@ -467,7 +513,8 @@ class Sandbox:
                 "bubblewrap needs namespaces: run as root, or allow unprivileged user namespaces "
                 "(sysctl kernel.unprivileged_userns_clone=1); inside Docker add "
                 "--security-opt seccomp=unconfined --cap-add SYS_ADMIN. "
-                "Or pass --no-sandbox to grade without isolation (only for code you trust).")
+                "Or pass --no-sandbox to grade without isolation (only for code you trust)."
+            )
 
 
 class SandboxKernelManager(AsyncKernelManager):
@@ -478,10 +525,12 @@ class SandboxKernelManager(AsyncKernelManager):
     control message (``interrupt_mode="message"``), not by a signal sent across the sandbox.
     """
 
-    def __init__(self, *, sandbox: Sandbox, chapter: str, files: list[tuple[str, str]], run: Path,
-                 **kwargs) -> None:
-        super().__init__(transport="ipc", ip=str(run / "k"), connection_file=str(run / "kernel.json"),
-                         **kwargs)
+    def __init__(
+        self, *, sandbox: Sandbox, chapter: str, files: list[tuple[str, str]], run: Path, **kwargs
+    ) -> None:
+        super().__init__(
+            transport="ipc", ip=str(run / "k"), connection_file=str(run / "kernel.json"), **kwargs
+        )
         self.sandbox, self.chapter, self.files, self.run = sandbox, chapter, files, run
 
     @property
@@ -489,7 +538,10 @@ class SandboxKernelManager(AsyncKernelManager):
         if self._kernel_spec is None:
             self._kernel_spec = KernelSpec(
                 argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-                display_name="Python 3 (sandboxed)", language="python", interrupt_mode="message")
+                display_name="Python 3 (sandboxed)",
+                language="python",
+                interrupt_mode="message",
+            )
         return self._kernel_spec
 
     def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
