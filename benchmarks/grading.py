@@ -11,10 +11,11 @@ and are timed wall-clock from the command's start to its exit:
   unsandboxed (what an instructor runs today);
 * ``nlpcourse grade``: the same nbgrader preprocessors and gradebook, kernels sandboxed
   (bubblewrap, setpriv, prlimit, a fresh uid and a memory + pids cgroup per kernel when run as root),
-  one worker per core, with everything a hostile class needs switched on: the instructor's solution
-  runs once more to give the golden records, every check is decided in the grader from the
-  student's records, submissions are reviewed statically; it also writes the HTML feedback and the
-  CSV, so the table shows nbgrader with ``generate_feedback`` and ``export`` too.
+  one worker per core and one more when memory allows (``default_workers``), with everything a
+  hostile class needs switched on: the instructor's solution runs once more to give the golden
+  records, every check is decided in the grader from the student's records, submissions are
+  reviewed statically; it also writes the HTML feedback and the CSV, so the table shows nbgrader
+  with ``generate_feedback`` and ``export`` too.
 
 The ratio is nbgrader's seconds over ours (> 1: ours is faster). Both must agree on every score.
 """
@@ -146,7 +147,13 @@ def main(argv: list[str] | None = None) -> None:
             statuses = {row["status"] for row in csv.DictReader(f)}
 
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    print(f"{count} submissions of {args.chapter}, {cores} cores; scores agree; statuses {sorted(statuses)}")
+    from nlpcourse.grading import default_workers
+
+    workers = args.workers or default_workers()
+    print(
+        f"{count} submissions of {args.chapter}, {cores} cores, nlpcourse grade with {workers} workers; "
+        f"scores agree; statuses {sorted(statuses)}"
+    )
     print(
         f"load average (1 min) before: {load_before:.1f}, after: {os.getloadavg()[0]:.1f} "
         "(other work on the machine slows both graders)"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import stat
 import subprocess
 import sys
@@ -315,3 +316,56 @@ def test_cgroup_limits_memory_including_memfd(tmp_path):
     finally:
         group.remove()
     assert not any(path.exists() for path in group.paths.values())
+
+
+def test_the_worker_knows_the_record_type_without_importing_the_checks():
+    from nlpcourse.grading.execute import RECORD_MIME
+
+    assert RECORD_MIME == checks.RECORD_MIME
+    # a grading worker imports what runs a kernel: not torch, not the grader's side
+    code = (
+        "import sys, nlpcourse.grading.execute\n"
+        "print(sorted(m for m in ('torch', 'nlpcourse.grading.runner', 'nlpcourse.grading.feedback')"
+        " if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]", out
+
+
+def test_feedback_pictures_without_alt_text_get_nbconverts_placeholder():
+    from nlpcourse.grading.feedback import IMG_WITHOUT_ALT, NO_ALT
+
+    page = '<img src="data:image/png;base64,AA=="/>\n<IMG alt="a plot" src="x.png">\n<imgx>\n<img\nsrc="y">'
+    done = IMG_WITHOUT_ALT.sub(lambda match: match.group(0) + NO_ALT, page)
+    assert done.count(NO_ALT) == 2
+    assert '<img alt="No description has been provided for this image" src="data:' in done
+    assert '<IMG alt="a plot" src="x.png">' in done and "<imgx>" in done
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or shutil.which("bwrap") is None, reason="needs root and bubblewrap")
+def test_kernels_find_the_probes_font_list_instead_of_scanning_fonts(tmp_path):
+    from nlpcourse.grading.sandbox import fresh_uid
+
+    fonts = Sandbox(uid=fresh_uid()).probe(tmp_path)
+    assert fonts is not None and Path(fonts).name.startswith("fontlist-")
+    assert Path(fonts).stat().st_uid == 0 and not Path(fonts).stat().st_mode & 0o022
+    sandbox = Sandbox(uid=fresh_uid(), fonts=fonts)
+    run = tmp_path / "run"
+    run.mkdir()
+    sandbox.give(run)
+    code = (
+        "import os\nfrom matplotlib import font_manager\n"
+        "print(len(font_manager.fontManager.ttflist) > 0)\n"
+        f"path = os.path.join(os.environ['MPLCONFIGDIR'], {Path(fonts).name!r})\n"
+        "try:\n    open(path, 'a').close()\nexcept OSError:\n    print('read-only')\n"
+        "print(os.access(os.environ['MPLCONFIGDIR'], os.W_OK))"
+    )
+    result = subprocess.run(
+        sandbox.wrap([sys.executable, "-c", code], CHAPTER, [], run),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.stdout.split() == ["True", "read-only", "True"], result.stderr[-2000:]
+    assert "building the font cache" not in result.stderr, result.stderr[-2000:]

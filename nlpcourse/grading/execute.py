@@ -31,12 +31,14 @@ from nbformat import NotebookNode
 from nbgrader.preprocessors import Execute, IgnorePattern, LimitOutput
 from traitlets.config import Config
 
-from nlpcourse.check import RECORD_MIME
 from nlpcourse.grading.outcome import Reason
 from nlpcourse.grading.sandbox import Cgroup, Limits, Sandbox, SandboxKernelManager, fresh_uid
 
 __all__ = ["Job", "Executed", "SandboxedExecute", "run_job", "init_worker"]
 
+#: The MIME type of check records (:data:`nlpcourse.check.RECORD_MIME`, which a unit test keeps equal),
+#: written out here because importing nlpcourse.check imports torch: 2 s of CPU per worker.
+RECORD_MIME = "application/vnd.nlpcourse.check-record+json"
 #: Messages whose content counts towards the output limit.
 OUTPUT_MESSAGES = {"stream", "display_data", "execute_result", "error", "update_display_data"}
 #: Signals a kernel can die of, with the limit that sends them.
@@ -417,22 +419,31 @@ class Watchdog(threading.Thread):
         return total
 
     def run(self) -> None:
+        try:
+            root = psutil.Process(self.pid)
+        except psutil.Error:
+            return
         while not self.stop.wait(self.interval):
-            try:
-                processes = self._tree()
-            except psutil.Error:
+            if not root.is_running():
                 return
+            processes: list[psutil.Process] = []
             limit = f"{self.memory / 2**30:g} GiB memory limit"
-            if self.cgroup is not None and self.cgroup.at_memory_limit():
-                used = self.cgroup.memory_used()
-                self.kind, self.reason = (
-                    "memory",
-                    (
-                        f"its processes used {used / 2**30:.2f} GiB of memory together, over the {limit} "
-                        "(counted by the kernel's memory cgroup: shared memory and memfd included)"
-                    ),
-                )
-            elif self.cgroup is None:
+            if self.cgroup is not None:
+                # the kernel's own accounting, two small reads: no walk through every process
+                if self.cgroup.at_memory_limit():
+                    used = self.cgroup.memory_used()
+                    self.kind, self.reason = (
+                        "memory",
+                        (
+                            f"its processes used {used / 2**30:.2f} GiB of memory together, over the {limit} "
+                            "(counted by the kernel's memory cgroup: shared memory and memfd included)"
+                        ),
+                    )
+            else:
+                try:
+                    processes = self._tree()
+                except psutil.Error:
+                    return
                 used = self._used(processes, "rss")
                 if used > self.memory:  # forked children share pages: count each page once (PSS)
                     used = self._used(processes, "pss")
@@ -446,12 +457,18 @@ class Watchdog(threading.Thread):
             elif not self.reason and sum(1 for _ in os.scandir(self.sockets)) > 64:
                 self.kind, self.reason = "sockets", "it created files in its socket folder"
             if self.reason:
-                if self.cgroup is not None:
-                    self.cgroup.kill()
-                for process in processes:
-                    with contextlib.suppress(psutil.Error):
-                        process.kill()
+                self._kill(processes)
                 return
+
+    def _kill(self, processes: list[psutil.Process]) -> None:
+        """SIGKILL the sandbox: its cgroup, and every process of its tree."""
+        if self.cgroup is not None:
+            self.cgroup.kill()
+        with contextlib.suppress(psutil.Error):
+            processes = processes or self._tree()
+        for process in processes:
+            with contextlib.suppress(psutil.Error):
+                process.kill()
 
 
 # -- the worker process ---------------------------------------------------------------------------
@@ -459,11 +476,21 @@ class Watchdog(threading.Thread):
 _SANDBOX: Sandbox | None = None
 
 
-def init_worker(slots, template: Sandbox) -> None:
+def init_worker(
+    slots, template: Sandbox, environ: dict[str, str] | None = None, cwd: str | None = None
+) -> None:
     """Pool initializer: remember the sandbox template and ignore Ctrl-C (the parent handles it and
-    shuts the pool down). Every job then gets a fresh uid and cgroup of its own."""
+    shuts the pool down). Every job then gets a fresh uid and cgroup of its own. ``environ`` and
+    ``cwd`` are the grader's (a worker forked from a fork server started earlier gets them now)."""
     global _SANDBOX
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if environ is not None:
+        os.environ.clear()
+        os.environ.update(environ)
+        tempfile.tempdir = None  # found again from TMPDIR
+    if cwd is not None:
+        with contextlib.suppress(OSError):
+            os.chdir(cwd)
     with contextlib.suppress(Exception):
         slots.get_nowait()
     _SANDBOX = template
@@ -487,6 +514,7 @@ def run_job(job: Job) -> Executed:
         cgroup=cgroup,
         record=_SANDBOX.record,
         language=job.language,
+        fonts=_SANDBOX.fonts,
     )
     start = time.monotonic()
     scratch = Path(tempfile.mkdtemp(prefix="nlpg-", dir=job.scratch))

@@ -24,7 +24,9 @@ import re
 
 import nbformat
 import nbgrader
-from nbconvert.exporters import HTMLExporter
+from nbconvert.exporters import HTMLExporter, TemplateExporter
+from nbconvert.exporters.html import WidgetsDataTypeFilter
+from nbconvert.filters.highlight import Highlight2HTML
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
 from nbformat import NotebookNode
 from nbgrader.api import Gradebook
@@ -34,7 +36,7 @@ from traitlets import List, Unicode
 from traitlets.config import Config
 from traitlets.utils.importstring import import_item
 
-__all__ = ["RedactHiddenTests", "SanitizeOutputs", "hidden_lines", "FeedbackRenderer"]
+__all__ = ["FeedbackExporter", "FeedbackRenderer", "RedactHiddenTests", "SanitizeOutputs", "hidden_lines"]
 
 #: Output formats kept in feedback pages; everything else is shown as text.
 SAFE_MIME = ("text/plain", "image/png", "image/jpeg", "image/gif")
@@ -42,6 +44,9 @@ SAFE_MIME = ("text/plain", "image/png", "image/jpeg", "image/gif")
 AWAITING = -777.77
 
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+#: An ``<img`` tag without ``alt`` (nbconvert's accessibility pass gives those a placeholder).
+IMG_WITHOUT_ALT = re.compile(r"<img(?![^>]*\salt=)(?=[\s/>])", re.IGNORECASE)
+NO_ALT = ' alt="No description has been provided for this image"'
 REDACTED = "[hidden test]"
 #: Shorter lines (``)``, ``else:``) are not secrets and would redact innocent output.
 MIN_SECRET_LENGTH = 8
@@ -137,6 +142,53 @@ def _mark_awaiting(page: str, pending: float) -> str:
     return page
 
 
+class FeedbackExporter(HTMLExporter):
+    """nbconvert's HTML exporter, with two savings for a class of pages from one notebook.
+
+    * Its accessibility pass is done by a regular expression. That pass parses and writes out the
+      whole page again with BeautifulSoup (a third of the CPU a page costs); in nbgrader's feedback
+      template all it changes is a placeholder ``alt`` for pictures without one (the elements it
+      makes focusable are JupyterLab's, not in this template). Any other template gets nbconvert's
+      own pass.
+    * Highlighted code is remembered: most cells are the same in every student's notebook.
+    """
+
+    #: Highlighted cells kept, at most.
+    HIGHLIGHTED = 4096
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._highlighted: dict[tuple, str] = {}
+
+    def _highlight(self, lexer: str | None):  # noqa: ANN202 - a Jinja filter
+        highlight = self.filters.get("highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self))
+
+        def highlight_code(source: str, language: str | None = None, metadata: dict | None = None) -> str:
+            key = (lexer, source, language, str((metadata or {}).get("magics_language", "")))
+            if key not in self._highlighted:
+                if len(self._highlighted) >= self.HIGHLIGHTED:
+                    self._highlighted.clear()
+                self._highlighted[key] = highlight(source, language=language, metadata=metadata)
+            return self._highlighted[key]
+
+        return highlight_code
+
+    def from_notebook_node(self, nb: NotebookNode, resources: dict | None = None, **kw):
+        if self.template_name != "feedback":
+            return super().from_notebook_node(nb, resources, **kw)
+        langinfo = nb.metadata.get("language_info", {})
+        lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
+        highlight_code = self._highlight(lexer)
+        resources = self._init_resources(resources)
+        filter_data_type = WidgetsDataTypeFilter(
+            notebook_metadata=self._nb_metadata, parent=self, resources=resources
+        )
+        self.register_filter("highlight_code", highlight_code)
+        self.register_filter("filter_data_type", filter_data_type)
+        page, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+        return IMG_WITHOUT_ALT.sub(lambda match: match.group(0) + NO_ALT, page), resources
+
+
 class FeedbackRenderer:
     """Renders one autograded notebook as nbgrader's feedback page, hidden tests removed."""
 
@@ -163,7 +215,7 @@ class FeedbackRenderer:
             os.path.join(here, "static", "node_modules", "bootstrap", "dist", "css")
         ]
         html.merge(config)
-        self.exporter = HTMLExporter(config=html)
+        self.exporter = FeedbackExporter(config=html)
         for cls in configured:
             self.exporter.register_preprocessor(cls(config=config), enabled=True)
         secrets = hidden_lines(sources, visible, begin, end)

@@ -1,10 +1,11 @@
 """``nlpcourse grade``: a class's submissions of one chapter, graded in parallel sandboxes.
 
 The grading process (trusted) collects the submissions, sanitizes each notebook with nbgrader's
-preprocessors against the gradebook, and hands it to a pool of worker processes; each worker runs
-one notebook at a time in a fresh sandboxed kernel (:mod:`nlpcourse.grading.execute`). Results
-come back to the grading process, which alone writes the gradebook, ``autograded/``, the HTML
-``feedback/``, a CSV for the LMS and ``grades/<chapter>.json`` (every student's outcome).
+preprocessors against the gradebook, and hands it to a pool of worker processes (forked from a
+fork server that imported their modules once); each worker runs one notebook at a time in a fresh
+sandboxed kernel (:mod:`nlpcourse.grading.execute`). Results come back to the grading process,
+which alone writes the gradebook, ``autograded/``, the HTML ``feedback/``, a CSV for the LMS and
+``grades/<chapter>.json`` (every student's outcome).
 
 Re-running is idempotent: a submission that grades again replaces its autograde scores (manual
 grades are kept, as nbgrader does); one that cannot be graded this time (corrupt, missing) leaves
@@ -37,7 +38,7 @@ from nlpcourse.grading import integrity
 from nlpcourse.grading.collect import STUDENT_ID, ArchiveError, Submission, collect, read_regular
 from nlpcourse.grading.execute import Executed, Job, init_worker, run_job
 from nlpcourse.grading.feedback import FeedbackRenderer
-from nlpcourse.grading.gradebook import Course, is_check, write_atomic
+from nlpcourse.grading.gradebook import Course, is_check, shared_engines, write_atomic
 from nlpcourse.grading.outcome import Reason, Result, printable
 from nlpcourse.grading.sandbox import Cgroup, Limits, Sandbox
 from nlpcourse.i18n import notebook_language, speaking
@@ -68,12 +69,41 @@ CSV_COLUMNS = [
 SOLUTION = "(solution)"
 
 
-def default_workers() -> int:
-    """One worker per core this process may use."""
+def cores() -> int:
+    """The cores this process may use."""
     try:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not Linux
         return os.cpu_count() or 1
+
+
+def _memory_available() -> int | None:
+    """Bytes of memory available now (Linux's MemAvailable), or None when unknown."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def default_workers(memory: int | None = None) -> int:
+    """One worker per core, and one more when there is memory for every kernel at its limit
+    (``memory``, default :attr:`Limits.memory`) at once.
+
+    Each kernel spends about a second starting (bubblewrap, Python, ipykernel's handshake) and a
+    little between cells with its core idle; the extra worker's kernel fills those gaps. On a
+    machine shared with other work it also keeps the grader's share of the cores where Linux shares
+    them between sessions (autogroups), as every kernel is a session of its own.
+    """
+    count = cores()
+    memory = memory or Limits().memory
+    available = _memory_available()
+    if available is not None and available >= (count + 1) * memory:
+        return count + 1
+    return count
 
 
 @dataclass
@@ -387,22 +417,75 @@ class _Grader:
         return result
 
 
-def _pool(workers: int, template: Sandbox) -> ProcessPoolExecutor:
-    context = multiprocessing.get_context("spawn")
+def _context() -> multiprocessing.context.BaseContext:
+    """Where workers come from: a fork server, which imports the worker's modules once and forks a
+    worker per slot (each worker would otherwise spend seconds of CPU importing them again); spawn
+    where there is no fork server. Starts the fork server now, so that its imports overlap the
+    grader's own preparation."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["nlpcourse.grading.execute"])
+    from multiprocessing import forkserver
+
+    forkserver.ensure_running()
+    return context
+
+
+def _pool(
+    workers: int, template: Sandbox, context: multiprocessing.context.BaseContext
+) -> ProcessPoolExecutor:
     slots = context.Queue()
     for slot in range(workers):
         slots.put(slot)
+    # a worker forked from the fork server gets the grader's environment and folder of now, as a
+    # spawned one would
     return ProcessPoolExecutor(
-        max_workers=workers, mp_context=context, initializer=init_worker, initargs=(slots, template)
+        max_workers=workers,
+        mp_context=context,
+        initializer=init_worker,
+        initargs=(slots, template, dict(os.environ), os.getcwd()),
     )
 
 
-def _run_pool(grader: _Grader, jobs: list[Job], template: Sandbox, bar: tqdm) -> None:
-    """Run the solution first, then every student, in parallel; a student's result is recorded as
-    soon as both it and the solution's run are back."""
-    pool = _pool(min(grader.options.workers, len(jobs)), template)
+def _prepare(grader: _Grader, sub: Submission) -> Job | None:
+    """The job of one submission, or None when it already has its (ungraded) result."""
     try:
-        pending: dict[Future, str] = {pool.submit(run_job, job): job.student for job in jobs}
+        if not sub.problem:
+            _copy_to_submitted(grader.course, sub, grader.options.limits.upload)
+        return grader.prepare(sub)
+    except Exception as error:  # noqa: BLE001 - one student's failure is theirs alone
+        grader._fail(
+            sub.student,
+            Reason.GRADER_ERROR,
+            f"preparing the submission failed: {type(error).__name__}: {printable(str(error), 200)}",
+        )
+        return None
+
+
+def _run_pool(
+    grader: _Grader,
+    solution: Job,
+    subs: list[Submission],
+    template: Sandbox,
+    context: multiprocessing.context.BaseContext,
+    bar: tqdm,
+) -> None:
+    """Run the solution first, then every student, in parallel; a student's result is recorded as
+    soon as both it and the solution's run are back. Each submission is prepared just before it is
+    handed to the pool, so that the first kernels start while the others are prepared."""
+    pool: ProcessPoolExecutor | None = None
+    pending: dict[Future, str] = {}
+    try:
+        for sub in subs:
+            job = _prepare(grader, sub)
+            if job is None:
+                bar.update(1)
+                continue
+            if pool is None:  # the first student to grade: the solution runs, first
+                pool = _pool(min(grader.options.workers, len(subs) + 1), template, context)
+                pending[pool.submit(run_job, solution)] = SOLUTION
+            pending[pool.submit(run_job, job)] = job.student
         while pending:
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
@@ -434,7 +517,8 @@ def _run_pool(grader: _Grader, jobs: list[Job], template: Sandbox, bar: tqdm) ->
             process.terminate()
         raise
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _merge_json(path: Path, results: list[Result]) -> dict[str, Result]:
@@ -504,6 +588,11 @@ def _write_outputs(course: Course, results: list[Result], csv_path: Path) -> Pat
 def export(chapter: str, *, root: Path, csv_path: Path | None = None) -> Report:
     """Write ``grades/<chapter>.csv`` and ``.json`` again from the gradebook, e.g. after manual
     grading in Formgrader: the totals then include the manual points, and nothing is pending."""
+    with shared_engines():
+        return _export(chapter, root=root, csv_path=csv_path)
+
+
+def _export(chapter: str, *, root: Path, csv_path: Path | None) -> Report:
     start = time.monotonic()
     course = Course(root, chapter, auto_release=False)
     csv_path = csv_path or course.root / "grades" / f"{chapter}.csv"
@@ -519,10 +608,14 @@ def grade(chapter: str, submissions: Path, *, root: Path, options: Options | Non
     :class:`~nlpcourse.grading.sandbox.SandboxError` before touching anything if the class cannot
     be graded at all; otherwise every student found gets a :class:`Result`.
     """
-    options = options or Options()
+    with shared_engines():
+        return _grade(chapter, submissions, root=root, options=options or Options())
+
+
+def _grade(chapter: str, submissions: Path, *, root: Path, options: Options) -> Report:
     start = time.monotonic()
     course = Course(root, chapter)
-    threads = max(1, default_workers() // max(1, options.workers))
+    threads = max(1, cores() // max(1, options.workers))
     notices = []
     cgroup = None
     if options.cgroups:
@@ -542,36 +635,21 @@ def grade(chapter: str, submissions: Path, *, root: Path, options: Options | Non
         cgroup=cgroup,
     )
     with tempfile.TemporaryDirectory(prefix="nlpcourse-grade-", dir=options.scratch) as scratch:
+        context = _context()
         probe = Sandbox(
             limits=options.limits,
             enabled=options.sandbox,
             threads=threads,
             uid=options.uid_base if os.geteuid() == 0 else None,
         )
-        probe.probe(Path(scratch))
+        template.fonts = probe.probe(Path(scratch))
         regexp = options.regexp or course.config.FileNameCollectorPlugin.get("named_regexp") or None
         subs = collect(Path(submissions), chapter, Path(scratch), regexp, limit=options.limits.upload)
         grader = _Grader(course, options, subs)
-        jobs = [grader.solution_job()]
-        for sub in subs:
-            try:
-                if not sub.problem:
-                    _copy_to_submitted(course, sub, options.limits.upload)
-                job = grader.prepare(sub)
-            except Exception as error:  # noqa: BLE001 - one student's failure is theirs alone
-                grader._fail(
-                    sub.student,
-                    Reason.GRADER_ERROR,
-                    f"preparing the submission failed: {type(error).__name__}: {printable(str(error), 200)}",
-                )
-                job = None
-            if job is not None:
-                jobs.append(job)
+        solution = grader.solution_job()
         bar = tqdm(total=len(subs), desc=f"grading {chapter}", unit="student", disable=not options.progress)
-        bar.update(len(subs) - len(jobs) + 1)
         with bar:
-            if len(jobs) > 1:
-                _run_pool(grader, jobs, template, bar)
+            _run_pool(grader, solution, subs, template, context, bar)
     results = [grader.results[s] for s in sorted(grader.results)]
     csv_path = options.csv or course.root / "grades" / f"{chapter}.csv"
     json_path = _write_outputs(course, results, csv_path)
