@@ -369,3 +369,56 @@ def test_kernels_find_the_probes_font_list_instead_of_scanning_fonts(tmp_path):
     )
     assert result.stdout.split() == ["True", "read-only", "True"], result.stderr[-2000:]
     assert "building the font cache" not in result.stderr, result.stderr[-2000:]
+
+
+def test_every_private_name_the_grader_relies_on_exists_in_the_pinned_versions(monkeypatch):
+    """nlpcourse.grading.compat lists what the grader reaches into; an upgrade that moves one
+    fails here. The same ranges are pinned in pyproject.toml."""
+    import tomllib
+    from packaging.requirements import Requirement
+
+    from nlpcourse.grading import compat
+
+    assert compat.missing() == []
+    declared = {
+        Requirement(r).name.replace("-", "_"): str(Requirement(r).specifier)
+        for r in tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())["project"][
+            "dependencies"
+        ]
+    }
+    for package, spec in compat.RANGES.items():
+        assert package in declared and set(declared[package].split(",")) == set(spec.split(",")), (
+            f"pyproject.toml pins {package}{declared.get(package)}, compat.RANGES says {spec}"
+        )
+    # the check can fail: a name that is gone, an attribute no longer set, a version outside its range
+    monkeypatch.setattr(
+        compat,
+        "PRIVATE",
+        [
+            ("nbclient.client", "NotebookClient", "_gone"),
+            ("jupyter_client.provisioning.local_provisioner", "LocalProvisioner", "_processes"),
+        ],
+    )
+    monkeypatch.setattr(compat, "RANGES", {"nbclient": "<0.1"})
+    problems = compat.missing()
+    assert len(problems) == 3 and "nbclient" in problems[0] and "_gone" in problems[1], problems
+
+
+def test_compat_reaches_the_kernel_process_and_pool_workers():
+    from concurrent.futures import ProcessPoolExecutor
+
+    from nlpcourse.grading import compat
+
+    class Provisioner:
+        process = object()
+
+    class Manager:
+        provisioner = Provisioner()
+
+    assert compat.kernel_process(Manager()) is Provisioner.process
+    assert compat.kernel_process(object()) is None
+    assert compat.pool_processes(None) == []
+    with ProcessPoolExecutor(max_workers=1) as pool:
+        assert pool.submit(abs, -3).result() == 3
+        processes = compat.pool_processes(pool)
+        assert len(processes) == 1 and processes[0].is_alive()

@@ -25,12 +25,12 @@ from typing import Any
 
 import nbformat
 import psutil
-from nbclient.client import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
 from nbgrader.preprocessors import Execute, IgnorePattern, LimitOutput
 from traitlets.config import Config
 
+from nlpcourse.grading import compat
 from nlpcourse.grading.outcome import Reason
 from nlpcourse.grading.sandbox import Cgroup, Limits, Sandbox, SandboxKernelManager, fresh_uid
 
@@ -163,7 +163,7 @@ class SandboxedExecute(Execute):
 
     def _exit_status(self) -> str:
         """How the kernel ended, as words that follow "the kernel"."""
-        process = getattr(getattr(self.km, "provisioner", None), "process", None)
+        process = compat.kernel_process(self.km)
         code = process.poll() if process is not None else None
         if code is None:
             return "stopped responding"
@@ -284,9 +284,7 @@ class SandboxedExecute(Execute):
                 cell.outputs = [_error("CellNotRun", f"not run: the kernel stopped at cell {index}")]
 
     def preprocess(self, nb: NotebookNode, resources: Any = None, km: Any = None):
-        NotebookClient.__init__(self, nb, km)
-        self.reset_execution_trackers()
-        self._check_assign_resources(resources)
+        compat.reinitialise_client(self, nb, km, resources)
         log_file = open(self.kernel_log, "wb")  # noqa: SIM115 - closed below
         try:
             cwd = self.run if self.sandbox.enabled else self.work
@@ -299,7 +297,7 @@ class SandboxedExecute(Execute):
             ):
                 info = self.wait_for_reply(self.kc.kernel_info())
                 self.sandbox.lock(self.run)  # the sockets exist: nothing more to write there
-                pid = self.km.provisioner.process.pid
+                pid = compat.kernel_process(self.km).pid
                 self.watchdog = Watchdog(
                     pid,
                     self.sandbox.limits.memory,

@@ -36,6 +36,8 @@ from traitlets import List, Unicode
 from traitlets.config import Config
 from traitlets.utils.importstring import import_item
 
+from nlpcourse.grading import compat
+
 __all__ = ["FeedbackExporter", "FeedbackRenderer", "RedactHiddenTests", "SanitizeOutputs", "hidden_lines"]
 
 #: Output formats kept in feedback pages; everything else is shown as text.
@@ -179,9 +181,9 @@ class FeedbackExporter(HTMLExporter):
         langinfo = nb.metadata.get("language_info", {})
         lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
         highlight_code = self._highlight(lexer)
-        resources = self._init_resources(resources)
+        resources = compat.exporter_resources(self, resources)
         filter_data_type = WidgetsDataTypeFilter(
-            notebook_metadata=self._nb_metadata, parent=self, resources=resources
+            notebook_metadata=compat.notebook_metadata(self), parent=self, resources=resources
         )
         self.register_filter("highlight_code", highlight_code)
         self.register_filter("filter_data_type", filter_data_type)

@@ -34,7 +34,7 @@ from nbformat import NotebookNode
 from tqdm.auto import tqdm
 from traitlets.config import Config
 
-from nlpcourse.grading import integrity
+from nlpcourse.grading import compat, integrity
 from nlpcourse.grading.collect import STUDENT_ID, ArchiveError, Submission, collect, read_regular
 from nlpcourse.grading.execute import Executed, Job, init_worker, run_job
 from nlpcourse.grading.feedback import FeedbackRenderer
@@ -513,7 +513,7 @@ def _run_pool(
                         bar.update(1)
     except KeyboardInterrupt:
         # workers ignore Ctrl-C; stop them (their kernels die with them) instead of waiting
-        for process in list(getattr(pool, "_processes", {}).values()):
+        for process in compat.pool_processes(pool):
             process.terminate()
         raise
     finally:
