@@ -422,3 +422,12 @@ def test_compat_reaches_the_kernel_process_and_pool_workers():
         assert pool.submit(abs, -3).result() == 3
         processes = compat.pool_processes(pool)
         assert len(processes) == 1 and processes[0].is_alive()
+
+
+def test_feedback_pages_write_non_ascii_characters_and_keep_markup_escaped():
+    from nlpcourse.grading.feedback import ENTITY, _character
+
+    page = "<h1>00 &#183; &#27426;&#36814;</h1><p>&#60;script&#62; &amp;#27426; &#38;#27426; &#55357;</p>"
+    assert ENTITY.sub(_character, page) == (
+        "<h1>00 · 欢迎</h1><p>&#60;script&#62; &amp;#27426; &#38;#27426; &#55357;</p>"
+    )

@@ -49,6 +49,8 @@ ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 #: An ``<img`` tag without ``alt`` (nbconvert's accessibility pass gives those a placeholder).
 IMG_WITHOUT_ALT = re.compile(r"<img(?![^>]*\salt=)(?=[\s/>])", re.IGNORECASE)
 NO_ALT = ' alt="No description has been provided for this image"'
+#: A numeric character reference; those of non-ASCII characters are written as the characters.
+ENTITY = re.compile(r"&#([0-9]{3,7});")
 REDACTED = "[hidden test]"
 #: Shorter lines (``)``, ``else:``) are not secrets and would redact innocent output.
 MIN_SECRET_LENGTH = 8
@@ -144,6 +146,15 @@ def _mark_awaiting(page: str, pending: float) -> str:
     return page
 
 
+def _character(match: re.Match) -> str:
+    """A non-ASCII character for its reference (``&#27426;`` -> 欢), as nbconvert's own pass writes
+    it; ASCII references (``&#60;`` is ``<``) stay escaped."""
+    code = int(match.group(1))
+    if code < 128 or code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
+        return match.group(0)
+    return chr(code)
+
+
 class FeedbackExporter(HTMLExporter):
     """nbconvert's HTML exporter, with two savings for a class of pages from one notebook.
 
@@ -188,7 +199,8 @@ class FeedbackExporter(HTMLExporter):
         self.register_filter("highlight_code", highlight_code)
         self.register_filter("filter_data_type", filter_data_type)
         page, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
-        return IMG_WITHOUT_ALT.sub(lambda match: match.group(0) + NO_ALT, page), resources
+        page = IMG_WITHOUT_ALT.sub(lambda match: match.group(0) + NO_ALT, page)
+        return ENTITY.sub(_character, page), resources
 
 
 class FeedbackRenderer:
