@@ -14,7 +14,7 @@ One module per concept, in the order the chapter teaches them:
   the word2vec text format that gensim reads and writes).
 * :mod:`~nlpcourse.embeddings.evaluate`: analogy accuracy, similarity correlation, neighbour overlap.
 * :mod:`~nlpcourse.embeddings.projection`: PCA and t-SNE plots, a neighbour explorer.
-* :mod:`~nlpcourse.embeddings.threads`: why the PyTorch trainers run on one thread.
+* :mod:`~nlpcourse.threads`: why the PyTorch trainers run on one thread.
 
     from nlpcourse.data.docstrings import docstring_corpus
     vectors, history = train_word2vec(docstring_corpus(), Word2VecConfig(seed=0))  # 2-3 s, 1 thread

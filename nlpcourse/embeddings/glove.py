@@ -21,8 +21,8 @@ import torch
 from torch import nn
 
 from nlpcourse.embeddings.sampling import as_sentences, build_vocab, encode
-from nlpcourse.embeddings.threads import one_thread
 from nlpcourse.embeddings.vectors import WordVectors
+from nlpcourse.threads import one_thread
 from nlpcourse.train import History, train
 
 __all__ = ["GloVeConfig", "cooccurrence_counts", "glove_weight", "GloVe", "train_glove"]
@@ -153,7 +153,7 @@ def train_glove(
         chosen = orders[epoch][position * config.batch_size : (position + 1) * config.batch_size]
         return i[chosen], j[chosen], x[chosen]
 
-    with one_thread():  # small sparse operations: see nlpcourse.embeddings.threads
+    with one_thread():  # small sparse operations: see nlpcourse.threads
         history = train(
             model,
             batch,

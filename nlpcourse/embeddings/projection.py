@@ -18,8 +18,8 @@ import matplotlib.pyplot as plt
 import torch
 from matplotlib.figure import Figure
 
-from nlpcourse.embeddings.threads import one_thread
 from nlpcourse.embeddings.vectors import WordVectors
+from nlpcourse.threads import one_thread
 from nlpcourse.widgets import WidgetWithFallback, interactive_plot
 
 __all__ = ["pca_2d", "tsne_2d", "plot_projection", "plot_neighbours", "neighbour_explorer"]
@@ -61,7 +61,7 @@ def tsne_2d(x: torch.Tensor, perplexity: float = 15.0, steps: int = 750, seed: i
     projection, exaggerates the affinities 12x for the first 100 steps, and uses gradient descent with
     momentum and per-coordinate gains; deterministic for a given ``seed``.
     """
-    with one_thread():  # hundreds of tiny (n, n) operations: see nlpcourse.embeddings.threads
+    with one_thread():  # hundreds of tiny (n, n) operations: see nlpcourse.threads
         return _tsne(x, perplexity, steps, seed)
 
 

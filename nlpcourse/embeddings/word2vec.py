@@ -40,9 +40,9 @@ from nlpcourse.embeddings.sampling import (
     skipgram_pairs,
     subsample,
 )
-from nlpcourse.embeddings.threads import one_thread
 from nlpcourse.embeddings.vectors import WordVectors
 from nlpcourse.text.vocab import Vocab
+from nlpcourse.threads import one_thread
 from nlpcourse.train import History, train
 
 __all__ = [
@@ -186,7 +186,7 @@ def _train_torch(
         negatives = torch.multinomial(noise, size * config.negative, replacement=True, generator=generator)
         return first[chosen], second[chosen], negatives.view(size, config.negative)
 
-    with one_thread():  # small sparse operations: see nlpcourse.embeddings.threads
+    with one_thread():  # small sparse operations: see nlpcourse.threads
         history = train(
             model,
             batch,

@@ -6,11 +6,12 @@ log-probability per seen n-gram, a back-off weight per seen context). Scoring to
     log P(w_i | h) = log p(longest seen n-gram h' w_i) + sum of the back-off weights of the contexts
                      longer than h' that were passed on the way down
 
-:class:`BackoffTables` packs the tables of every order into two flat arrays, as the tries of SRILM and
-KenLM do: for each n-gram its key (``prefix_row * vocab_size + word``, sorted within an order), where the
-n-grams extending it begin in the next order, its log-probability and its back-off weight.
-:func:`score_stream` walks the tokens once, carrying the row of every n-gram that ends at the previous
-token, so each order costs one binary search among the few words seen after that context.
+:class:`BackoffTables` packs the tables of every order into two flat arrays: for each n-gram its key
+(``prefix_row * vocab_size + word``, sorted within an order), its log-probability and its back-off
+weight, and a hash table from (order, key) to the n-gram's row, as KenLM's default ``probing`` structure
+does. :func:`score_stream` walks the tokens once, carrying the row of every n-gram that ends at the
+previous token, so each order costs one hash probe (a binary search among the words seen after a
+frequent context such as *the* would take a dozen steps).
 """
 
 from __future__ import annotations
@@ -27,10 +28,10 @@ __all__ = ["BackoffTables", "score_stream", "score_sentence"]
 class BackoffTables:
     """A back-off model of order ``order`` over ``vocab_size`` ids with ``rows`` n-grams in all.
 
-    ints: int64 (order + 1 + rows + rows + order,): ``starts`` (where each order's rows begin, then the
-        total), ``keys`` (one per n-gram), ``children`` (per order k, one entry per k-gram and one more,
-        beginning at ``starts[k - 1] + k - 1``: the first row, within order k + 1, of the n-grams that
-        extend it; the extra entry ends the last run).
+    ints: int64 (order + 1 + rows + slots,): ``starts`` (where each order's rows begin, then the
+        total), ``keys`` (one per n-gram), ``table`` (a power of two ``slots`` >= 2 * rows: linear
+        probing from :func:`_slot` of (order, key) finds 1 + the n-gram's index in ``keys``; 0 is empty;
+        unigrams are not in it: their row is their id).
     floats: float64 (2 rows,): ``logp`` (natural log-probability of each n-gram; -inf for an n-gram that
         has no probability of its own, e.g. a context only) then ``backoff`` (natural log back-off weight
         of each n-gram as a context; 0 at the top order).
@@ -55,18 +56,16 @@ class BackoffTables:
         order = len(tables)
         starts = np.zeros(order + 1, dtype=np.int64)
         starts[1:] = np.cumsum([len(t) for t in tables])
-        children = [
-            np.searchsorted(higher.key, np.arange(len(lower) + 1) * vocab_size)
-            for lower, higher in zip(tables, tables[1:], strict=False)
-        ]
-        children.append(np.zeros(len(tables[-1]) + 1, dtype=np.int64))
         own = [
             p if k == 0 else np.where(s, p, -np.inf) for k, (p, s) in enumerate(zip(logp, seen, strict=True))
         ]
         backoffs = [
             log_backoff[k] if k < order else np.zeros(len(tables[k - 1])) for k in range(1, order + 1)
         ]
-        ints = np.concatenate([starts] + [t.key for t in tables] + children).astype(np.int64)
+        keys = np.concatenate([t.key for t in tables]).astype(np.int64)
+        slots = 1 << max(int(2 * len(keys)).bit_length(), 4)
+        table = _hash_table(keys, starts, order, slots)
+        ints = np.concatenate([starts, keys, table]).astype(np.int64)
         floats = np.concatenate(own + backoffs).astype(np.float64)
         return cls(order, vocab_size, ints, floats)
 
@@ -106,16 +105,38 @@ def _compiled(dispatcher, args: tuple):  # noqa: ANN001, ANN202 - numba's object
 
 
 @njit(cache=True, nogil=True)
-def _find(keys: np.ndarray, lo: int, hi: int, key: int) -> int:
-    """Index of ``key`` in the sorted ``keys[lo:hi]``, or -1."""
-    end = hi
-    while lo < hi:
-        mid = (lo + hi) >> 1
-        if keys[mid] < key:
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo if lo < end and keys[lo] == key else -1
+def _slot(k: int, key: int, mask: int) -> int:
+    """Where the probe for the ``k``-gram with ``key`` starts: a multiplicative (Fibonacci) hash."""
+    x = (key * 8 + k) * -7046029254386353131  # 0x9E3779B97F4A7C15 as int64; overflow wraps
+    return (x >> 17) & mask
+
+
+@njit(cache=True)
+def _hash_table(keys: np.ndarray, starts: np.ndarray, order: int, slots: int) -> np.ndarray:
+    """The probing table of every n-gram of order >= 2: int64 (slots,), 1 + index into ``keys``."""
+    table = np.zeros(slots, dtype=np.int64)
+    mask = slots - 1
+    for k in range(2, order + 1):
+        for index in range(starts[k - 1], starts[k]):
+            slot = _slot(k, keys[index], mask)
+            while table[slot] != 0:
+                slot = (slot + 1) & mask
+            table[slot] = index + 1
+    return table
+
+
+@njit(cache=True, nogil=True)
+def _lookup(table: np.ndarray, keys: np.ndarray, lo: int, hi: int, k: int, key: int) -> int:
+    """Index in ``keys`` of the ``k``-gram with ``key`` (its rows are ``keys[lo:hi]``), or -1."""
+    mask = len(table) - 1
+    slot = _slot(k, key, mask)
+    while True:
+        index = table[slot] - 1
+        if index < 0:
+            return -1
+        if keys[index] == key and lo <= index < hi:
+            return index
+        slot = (slot + 1) & mask
 
 
 @njit(cache=True, nogil=True)
@@ -127,7 +148,7 @@ def _step(
     current: np.ndarray,
     starts: np.ndarray,
     keys: np.ndarray,
-    children: np.ndarray,
+    table: np.ndarray,
     logp: np.ndarray,
     backoff: np.ndarray,
     vocab_size: int,
@@ -142,14 +163,8 @@ def _step(
     for k in range(2, top + 1):
         context = previous[k - 1] if depth >= k - 1 else -1
         row = -1
-        if context >= 0:  # search among the words seen after the context only
-            here = starts[k - 2] + k - 2 + context
-            at = _find(
-                keys,
-                starts[k - 1] + children[here],
-                starts[k - 1] + children[here + 1],
-                context * vocab_size + word,
-            )
+        if context >= 0:  # the k-gram (context, word), if it was seen
+            at = _lookup(table, keys, starts[k - 1], starts[k], k, context * vocab_size + word)
             row = at - starts[k - 1] if at >= 0 else -1
         current[k] = row
         if row >= 0 and logp[starts[k - 1] + row] > -np.inf:
@@ -172,14 +187,14 @@ def score_stream(
     """log P of every token given the ``top - 1`` tokens before it (fewer where ``offset`` says the
     sentence starts closer). tokens, offset: int64 (length,); returns float64 (length,)."""
     rows = ints[order]
-    starts, keys, children = ints[: order + 1], ints[order + 1 : order + 1 + rows], ints[order + 1 + rows :]
+    starts, keys, table = ints[: order + 1], ints[order + 1 : order + 1 + rows], ints[order + 1 + rows :]
     logp, backoff = floats[:rows], floats[rows:]
     out = np.empty(len(tokens))
     previous = np.full(top + 1, -1, dtype=np.int64)
     current = np.full(top + 1, -1, dtype=np.int64)
     for i in range(len(tokens)):
         out[i] = _step(
-            tokens[i], offset[i], top, previous, current, starts, keys, children, logp, backoff, vocab_size
+            tokens[i], offset[i], top, previous, current, starts, keys, table, logp, backoff, vocab_size
         )
         previous, current = current, previous
     return out
@@ -192,13 +207,13 @@ def score_sentence(
     """The sum of :func:`score_stream` over the predicted tokens (position >= pad) of one sentence,
     without building the stream: the per-call path of ``NgramLM.sentence_logprob``."""
     rows = ints[order]
-    starts, keys, children = ints[: order + 1], ints[order + 1 : order + 1 + rows], ints[order + 1 + rows :]
+    starts, keys, table = ints[: order + 1], ints[order + 1 : order + 1 + rows], ints[order + 1 + rows :]
     logp, backoff = floats[:rows], floats[rows:]
     previous = np.full(top + 1, -1, dtype=np.int64)
     current = np.full(top + 1, -1, dtype=np.int64)
     total = 0.0
     for i in range(len(ids)):
-        result = _step(ids[i], i, top, previous, current, starts, keys, children, logp, backoff, vocab_size)
+        result = _step(ids[i], i, top, previous, current, starts, keys, table, logp, backoff, vocab_size)
         if i >= pad:
             total += result
         previous, current = current, previous

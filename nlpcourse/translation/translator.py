@@ -19,6 +19,7 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
+from nlpcourse.threads import one_thread
 from nlpcourse.train import History, train
 from nlpcourse.transformer.decoding import beam_search, greedy_decode
 from nlpcourse.transformer.seq2seq import Transformer, TransformerConfig
@@ -37,6 +38,7 @@ class Translator:
     target: CharVocab
 
     @torch.no_grad()
+    @one_thread()  # one sentence step at a time: small matrices (nlpcourse.threads)
     def translate(
         self,
         sentences: Sequence[str],
@@ -136,17 +138,18 @@ def train_translator(
     )
     batches = length_batches(pairs, batch_size, seed=seed)
     trainable = [p for p in translator.model.parameters() if p.requires_grad]
-    optimizer = torch.optim.AdamW(trainable, lr=lr, betas=(0.9, 0.98), weight_decay=0.01)
-    return train(
-        translator.model,
-        batches,
-        steps,
-        optimizer,
-        clip=1.0,
-        scheduler=warmup_cosine(optimizer, steps, min(warmup, max(1, steps // 10))),
-        history=history,
-        progress=progress,
-        evaluate=evaluate,
-        eval_every=eval_every,
-        desc="translation",
-    )
+    optimizer = torch.optim.AdamW(trainable, lr=lr, betas=(0.9, 0.98), weight_decay=0.01, foreach=True)
+    with one_thread():  # small matrices: a second thread costs more than it saves (nlpcourse.threads)
+        return train(
+            translator.model,
+            batches,
+            steps,
+            optimizer,
+            clip=1.0,
+            scheduler=warmup_cosine(optimizer, steps, min(warmup, max(1, steps // 10))),
+            history=history,
+            progress=progress,
+            evaluate=evaluate,
+            eval_every=eval_every,
+            desc="translation",
+        )
