@@ -31,8 +31,8 @@ twice (Ney, Essen and Kneser 1994) unless given. In the last three methods the u
 discounted (or 1 - lambda) mass to the uniform distribution, so that no token, not even ``<unk>``, gets 0.
 
 Every interpolated or back-off model is stored in back-off form, as an ARPA file stores it: a probability
-for every seen n-gram and a back-off weight for every seen context, so one query costs a binary search
-per order, whatever the vocabulary size.
+for every seen n-gram and a back-off weight for every seen context; scoring finds each order's n-gram
+with one probe of a hash table (:mod:`nlpcourse.lm.scoring`), whatever the vocabulary size.
 nltk's ``KneserNeyInterpolated(order, discount=d)`` is ``NgramLM(order, "kneser_ney",
 discount=(0, d, ..., d), padding="nltk")``: nltk does not discount the unigram level, so it gives new words
 probability 0. With the default padding, ``kenlm.Model(lm.to_arpa(path)).score(" ".join(sentence))``
