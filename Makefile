@@ -84,7 +84,7 @@ instructor: $(STAMP)
 # Two workers (pytest-xdist): notebook tests spread one by one, every other file stays on one worker
 # (tests/conftest.py); the slowest tests are listed at the end.
 test: system-packages $(STAMP)
-	python -m pytest -ra -n 2 --dist loadgroup --durations=25
+	python -m pytest -ra -n 2 --dist loadscope --durations=25
 
 test-fast: $(STAMP)
 	python -m pytest -ra -m "not slow and not browser"

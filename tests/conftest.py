@@ -48,9 +48,22 @@ def _seed_and_one_thread() -> Iterator[None]:
 SPREAD = {"test_notebooks"}
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """`make test` runs `pytest -n 2 --dist loadgroup`: group each file's tests but those of SPREAD."""
-    for item in items:
-        module = item.module.__name__ if item.module is not None else item.nodeid.split("::")[0]
-        if module.rsplit(".", 1)[-1] not in SPREAD:
-            item.add_marker(pytest.mark.xdist_group(module))
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log):  # noqa: ANN001, ANN201 - xdist's types
+    """`make test` runs `pytest -n 2 --dist loadscope`: a file is one unit of work, but for SPREAD,
+    whose tests are units of their own.
+
+    (Not ``--dist loadgroup`` with ``xdist_group`` marks: pytest-xdist 3.8 groups by appending the
+    group to ``item._nodeid``, which pytest 9 no longer reads, so every file's tests were spread and
+    its module fixtures built on both workers.)
+    """
+    if config.getvalue("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class FileScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            return nodeid if Path(path).stem in SPREAD else path
+
+    return FileScheduling(config, log)
