@@ -103,14 +103,11 @@ def missing() -> list[str]:
             problems.append(f"{package} {installed} is outside {spec}")
     for module, cls, attribute in PRIVATE:
         owner = getattr(importlib.import_module(module), cls)
-        if attribute in ("process", "_nb_metadata", "_processes"):
-            # instance attributes: set in __init__ or a method, so look for them in the source
-            package = module.split(".")[0]
-            source = "".join(
-                inspect.getsource(c) for c in owner.__mro__ if c.__module__.split(".")[0] == package
-            )
-            if f"self.{attribute}" not in source:
-                problems.append(f"{module}.{cls} no longer sets self.{attribute}")
-        elif not hasattr(owner, attribute):
+        if hasattr(owner, attribute):
+            continue
+        # an instance attribute: set in __init__ or a method of the class or its bases in that package
+        package = module.split(".")[0]
+        source = "".join(inspect.getsource(c) for c in owner.__mro__ if c.__module__.split(".")[0] == package)
+        if f"self.{attribute}" not in source:
             problems.append(f"{module}.{cls}.{attribute} is gone")
     return problems

@@ -37,6 +37,7 @@ from traitlets.config import Config
 from traitlets.utils.importstring import import_item
 
 from nlpcourse.grading import compat
+from nlpcourse.grading.gradebook import nbgrader_resources
 
 __all__ = ["FeedbackExporter", "FeedbackRenderer", "RedactHiddenTests", "SanitizeOutputs", "hidden_lines"]
 
@@ -244,15 +245,7 @@ class FeedbackRenderer:
             return [g.name for g in grades], float(sum(g.max_score for g in grades))
 
     def render(self, nb: NotebookNode, student: str) -> str:
-        resources = {
-            "nbgrader": {
-                "db_url": self.db_url,
-                "assignment": self.chapter,
-                "notebook": self.chapter,
-                "student": student,
-            },
-            "metadata": {"name": self.chapter},
-        }
+        resources = nbgrader_resources(self.db_url, self.chapter, student)
         self.sanitizer.awaiting, pending = self._awaiting(student)
         body, _ = self.exporter.from_notebook_node(nb, resources=resources)
         return _mark_awaiting(body, pending)

@@ -47,6 +47,7 @@ __all__ = [
     "GradingError",
     "is_check",
     "load_config",
+    "nbgrader_resources",
     "shared_engines",
     "venv_on_path",
     "write_atomic",
@@ -111,6 +112,14 @@ def shared_engines() -> Iterator[None]:
         nbgrader.api.create_engine = original
         for engine in engines.values():
             engine.dispose()
+
+
+def nbgrader_resources(db_url: str, chapter: str, student: str) -> dict:
+    """The resources nbgrader's preprocessors and exporters read: which gradebook, notebook, student."""
+    return {
+        "nbgrader": {"db_url": db_url, "assignment": chapter, "notebook": chapter, "student": student},
+        "metadata": {"name": chapter},
+    }
 
 
 def venv_on_path() -> None:
@@ -222,15 +231,7 @@ class Course:
         return [(f, os.path.relpath(f, folder)) for f in sorted(files)]
 
     def resources(self, student: str) -> dict:
-        return {
-            "nbgrader": {
-                "db_url": self.db_url,
-                "assignment": self.chapter,
-                "notebook": self.chapter,
-                "student": student,
-            },
-            "metadata": {"name": self.chapter},
-        }
+        return nbgrader_resources(self.db_url, self.chapter, student)
 
     # -- before the kernel ----------------------------------------------------------------------
 
